@@ -1,0 +1,119 @@
+"""Step 5 of the request path: is this caller allowed to do this to these resources?
+
+Collects the caller's policies from the store (compiled once, cached per principal until the
+authorization epoch moves), builds the request context and asks `sagegate.policy.evaluate`. Every
+resource the call touches must be allowed; the first denial becomes AWS's AccessDenied with the
+policy engine's explanation.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sagegate.authz.context import global_keys
+from sagegate.authz.epoch import EpochGuard
+from sagegate.policy import (
+    CompiledPolicy,
+    Context,
+    Decision,
+    PolicyKind,
+    PolicySet,
+    PrincipalInfo,
+    Request,
+    compile_policy,
+    denial_message,
+    evaluate,
+    parse,
+)
+from sagegate.protocol.errors import ServiceError
+from sagegate.protocol.registry import Call, Caller, OperationSpec
+
+
+class AccessDenied(ServiceError):
+    def __init__(self, message: str, decision: Decision) -> None:
+        super().__init__("AccessDenied", message, status=403, sender_fault=True)
+        self.decision = decision
+
+
+class Authorizer:
+    def __init__(self, store: Any, guard: EpochGuard) -> None:
+        self._store = store
+        self._sets: dict[str, PolicySet] = {}
+        self._lock = threading.Lock()
+        guard.register(self._clear)
+
+    def _clear(self) -> None:
+        with self._lock:
+            self._sets.clear()
+
+    # -- policies -------------------------------------------------------------------------------
+
+    def policy_set(self, caller: Caller) -> PolicySet:
+        key = caller.user_id or caller.arn
+        hit = self._sets.get(key)
+        if hit is None:
+            hit = self._load(caller)
+            with self._lock:
+                self._sets[key] = hit
+        return hit
+
+    def _load(self, caller: Caller) -> PolicySet:
+        if caller.is_root or caller.user_id is None:
+            return PolicySet()
+        found = self._store.principal_policies_for_user(caller.user_id)
+        label = f"user/{caller.username}"
+        identity = [
+            _compiled(f"arn:aws:iam::{caller.account_id}:{label} inline policy {name}", doc)
+            for name, doc in found.inline
+        ]
+        identity += [_compiled(arn, doc, version) for arn, version, doc in found.managed]
+        boundary = None
+        if found.boundary is not None:
+            arn, version, doc = found.boundary
+            boundary = _compiled(arn, doc, version)
+        return PolicySet(identity=tuple(identity), boundary=boundary)
+
+    # -- decisions ------------------------------------------------------------------------------
+
+    def check(self, call: Call, spec: OperationSpec, params: dict[str, Any]) -> None:
+        """Raise AccessDenied unless every resource of the call is allowed."""
+        caller = call.caller
+        keys = global_keys(call)
+        if spec.context is not None:
+            keys.update(spec.context(call, params))
+        context = Context.build(keys)
+        principal = PrincipalInfo(
+            arn=caller.arn,
+            account=caller.account_id,
+            type=caller.type,
+            userid=caller.userid,
+            username=caller.username,
+            role_arn=caller.role_arn,
+            is_root=caller.is_root,
+        )
+        policies = self.policy_set(caller)
+        for resource in spec.resources(call, params):
+            request = Request(
+                action=spec.action, resource=resource, principal=principal, context=context
+            )
+            decision = evaluate(request, policies)
+            if not decision.allowed:
+                raise AccessDenied(denial_message(request, decision), decision)
+
+
+_compiled_cache: dict[tuple[str, str, str], CompiledPolicy] = {}
+
+
+def _compiled(policy_id: str, document: str, version: str = "") -> CompiledPolicy:
+    """Managed policies are shared by many principals: compile each version once per process. The
+    document is part of the key, since a deleted and recreated policy reuses its ARN and `v1`."""
+    key = (policy_id, version, document)
+    hit = _compiled_cache.get(key)
+    if hit is None:
+        # Stored documents were validated when written; their size quota was checked then.
+        hit = compile_policy(parse(document, PolicyKind.IDENTITY, max_size=len(document)), policy_id)
+        if len(_compiled_cache) > 10_000:
+            _compiled_cache.clear()
+        _compiled_cache[key] = hit
+    return hit

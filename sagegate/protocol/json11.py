@@ -1,0 +1,228 @@
+"""AWS JSON 1.1 protocol (awsJson1_1): SageMaker requests, responses and errors.
+
+Follows the Smithy ``aws.protocols#awsJson1_1`` specification and botocore's
+``JSONSerializer`` / ``JSONParser``: the operation is named by ``X-Amz-Target`` (resolved in
+:mod:`.resolve`), the body is a JSON object keyed by member names, timestamps are epoch
+seconds (ISO-8601 strings are also accepted on input), blobs are base64 strings.  Errors are
+``{"__type": "<Code>", "Message": ".."}`` with the code repeated in the ``x-amzn-ErrorType``
+header; a body that is not JSON, or a value of the wrong JSON type, is AWS's
+``SerializationException``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.model import OperationModel
+
+from .errors import ServiceError, common_error
+from .models import Node, input_plan, output_plan
+from .query import SerializationError, parse_timestamp
+
+CONTENT_TYPE = "application/x-amz-json-1.1"
+ERROR_TYPE_HEADER = "x-amzn-ErrorType"
+
+_NON_FINITE = frozenset({"Infinity", "-Infinity", "NaN"})  # botocore sends these as strings
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
+def _serialization_error(message: str) -> ServiceError:
+    return common_error("SerializationException", message)
+
+
+# ----------------------------------------------------------------------------- request parsing
+
+
+def parse_json_request(op: OperationModel, body: bytes) -> dict[str, Any]:
+    """Parse a JSON 1.1 request body into a dict keyed by the input shape's member names.
+    ``null`` members are treated as absent; unknown members are ignored."""
+    plan = input_plan(op.service_model.service_name, op.name)
+    if not body.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise _serialization_error("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise _serialization_error("The request body must be a JSON object.")
+    if plan is None:
+        return {}
+    try:
+        return _parse_structure(plan, data, "")
+    except RecursionError:
+        raise _serialization_error("The request body is nested too deeply.") from None
+
+
+def _parse(node: Node, value: Any, path: str) -> Any:
+    kind = node.kind
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise _type_error(node, path, "an object")
+        return _parse_structure(node, value, path)
+    if kind == "list":
+        if not isinstance(value, list):
+            raise _type_error(node, path, "an array")
+        item = node.item
+        assert item is not None
+        return [
+            None if v is None else _parse(item, v, f"{path}.{i}") for i, v in enumerate(value, 1)
+        ]
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise _type_error(node, path, "an object")
+        val = node.value
+        assert val is not None
+        return {k: None if v is None else _parse(val, v, f"{path}.{k}") for k, v in value.items()}
+    if kind == "string":
+        if not isinstance(value, str):
+            raise _type_error(node, path, "a string")
+        return value
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            raise _type_error(node, path, "an integer")
+        return value
+    if kind == "float":
+        if isinstance(value, str) and value in _NON_FINITE:
+            return float(value)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _type_error(node, path, "a number")
+        return float(value)
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise _type_error(node, path, "a boolean")
+        return value
+    if kind == "timestamp":
+        try:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return dt.datetime.fromtimestamp(value, dt.UTC)
+            if isinstance(value, str):
+                return parse_timestamp(value)
+        except (ValueError, OverflowError, OSError):
+            pass
+        raise _type_error(node, path, "a timestamp")
+    if kind == "blob":
+        if isinstance(value, str):
+            try:
+                return base64.b64decode(value, validate=True)
+            except (ValueError, binascii.Error):
+                pass
+        raise _type_error(node, path, "a base64 string")
+    return value
+
+
+def _parse_structure(node: Node, data: dict[str, Any], path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    wire = node.wire
+    for name, value in data.items():
+        found = wire.get(name)
+        if found is None or value is None:
+            continue
+        member_name, child = found
+        out[member_name] = _parse(child, value, f"{path}.{name}" if path else name)
+    return out
+
+
+def _type_error(node: Node, path: str, expected: str) -> ServiceError:
+    return _serialization_error(f"Value at '{path}' must be {expected} ({node.name}).")
+
+
+# ------------------------------------------------------------------------ response serializing
+
+
+def serialize_json_response(
+    op: OperationModel, result: Mapping[str, Any], *, strict: bool = False
+) -> bytes:
+    """The JSON body of a successful ``op`` response (``{}`` for operations without output).
+    ``None`` values are omitted; with ``strict`` unknown keys raise SerializationError."""
+    plan = output_plan(op.service_model.service_name, op.name)
+    if plan is None:
+        return b"{}"
+    return _dumps(_to_json(plan, result, strict)).encode("utf-8")
+
+
+def _to_json(node: Node, value: Any, strict: bool) -> Any:
+    kind = node.kind
+    if kind == "string" and type(value) is str:
+        return value
+    if kind == "structure":
+        if not isinstance(value, Mapping):
+            raise SerializationError(f"{node.name}: expected a dict, got {type(value).__name__}")
+        members = node.members
+        if strict:
+            unknown = value.keys() - members.keys()
+            if unknown:
+                raise SerializationError(f"{node.name}: unknown members {sorted(unknown)}")
+        out: dict[str, Any] = {}
+        for member_name, member_value in value.items():
+            if member_value is None:
+                continue
+            found = members.get(member_name)
+            if found is None:
+                continue
+            wire_name, child = found
+            out[wire_name] = _to_json(child, member_value, strict)
+        return out
+    if kind == "list":
+        item = node.item
+        assert item is not None
+        if isinstance(value, str | bytes | Mapping):
+            raise SerializationError(f"{node.name}: expected a list, got {type(value).__name__}")
+        return [_to_json(item, v, strict) for v in value]
+    if kind == "map":
+        val = node.value
+        assert val is not None
+        if not isinstance(value, Mapping):
+            raise SerializationError(f"{node.name}: expected a dict, got {type(value).__name__}")
+        return {k: _to_json(val, v, strict) for k, v in value.items() if v is not None}
+    if kind == "timestamp":
+        return epoch_seconds(value)
+    if kind == "blob":
+        raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        return base64.b64encode(raw).decode("ascii")
+    if kind == "string" and not isinstance(value, str):
+        raise SerializationError(f"{node.name}: expected str, got {type(value).__name__}")
+    if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise SerializationError(f"{node.name}: expected int, got {type(value).__name__}")
+    if kind == "boolean" and not isinstance(value, bool):
+        raise SerializationError(f"{node.name}: expected bool, got {type(value).__name__}")
+    if kind == "float":
+        return float(value)
+    return value
+
+
+def epoch_seconds(value: Any) -> int | float:
+    """A timestamp as JSON epoch seconds (integral seconds stay ints, otherwise a float with
+    microsecond precision).  Accepts datetimes (naive = UTC), numbers, ISO-8601 strings."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if isinstance(value, float) else int(value)
+    if isinstance(value, str):
+        value = parse_timestamp(value)
+    if not isinstance(value, dt.datetime):
+        raise SerializationError(f"timestamp: expected datetime, got {type(value).__name__}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    # timestamp() divides the exact microsecond count once, like botocore's serializer
+    seconds: float = value.timestamp()
+    return seconds if value.microsecond else int(seconds)
+
+
+# ------------------------------------------------------------------------------------- errors
+
+
+def serialize_json_error(code: str, message: str) -> bytes:
+    """``{"__type": code, "Message": message}``; send ``code`` in :data:`ERROR_TYPE_HEADER`
+    too (see :func:`json_error_headers`)."""
+    return _dumps({"__type": code, "Message": message}).encode("utf-8")
+
+
+def json_error_headers(code: str) -> dict[str, str]:
+    """Headers of a JSON 1.1 error response: content type and ``x-amzn-ErrorType``."""
+    return {"Content-Type": CONTENT_TYPE, ERROR_TYPE_HEADER: code}

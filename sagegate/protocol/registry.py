@@ -1,0 +1,127 @@
+"""The operation registry: the contract between the server and the services.
+
+Each service module (`sagegate.iam`, `sagegate.sts`, `sagegate.sagemaker`) registers one handler per
+botocore operation, together with what authorization needs to know about it: the IAM action, a
+function that names the resource ARNs the call touches, and one that adds the operation's
+condition keys. The server looks the operation up after resolving the request, authorizes it with
+that information and then calls the handler with the parsed, validated parameters.
+
+Handlers take a `Call` and the parameters keyed by the model's member names and return a plain
+dict keyed by the output shape's member names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+PrincipalType = Literal["Account", "User", "AssumedRole", "FederatedUser", "Anonymous"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who signed the request, as the server established it.
+
+    `type` follows `aws:PrincipalType`: "Account" is the root user, "User" an IAM user,
+    "AssumedRole" a role session, "FederatedUser" a GetFederationToken session.
+    """
+
+    account_id: str
+    type: PrincipalType
+    arn: str
+    userid: (
+        str  # aws:userid: the account id for root, AIDA... for a user, AROA...:session for roles
+    )
+    access_key_id: str | None = None
+    user_id: str | None = None  # AIDA... for IAM users
+    username: str | None = None  # aws:username (IAM users only)
+    user_path: str | None = None
+    role_arn: str | None = None
+    session: Mapping[str, Any] = field(default_factory=dict)  # sealed session facts
+
+    @property
+    def is_root(self) -> bool:
+        return self.type == "Account"
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it."""
+
+    service: str
+    operation: str
+    caller: Caller
+    region: str
+    request_id: str
+    now: datetime
+    store: Any  # sagegate.store.Store; typed loosely so protocol does not import store
+    source_ip: str = ""
+    secure_transport: bool = False
+
+
+Handler = Callable[[Call, dict[str, Any]], dict[str, Any]]
+ResourceFn = Callable[[Call, dict[str, Any]], list[str]]
+ContextFn = Callable[[Call, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    service: str
+    name: str
+    handler: Handler
+    action: str  # "iam:CreateUser"
+    resources: ResourceFn
+    context: ContextFn | None = None
+    authorize: bool = True  # False: always allowed once authenticated (sts:GetCallerIdentity)
+    signed: bool = True  # False: AssumeRoleWithWebIdentity / WithSAML are unsigned calls
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._ops: dict[tuple[str, str], OperationSpec] = {}
+
+    def operation(
+        self,
+        service: str,
+        name: str,
+        *,
+        action: str | None = None,
+        resources: ResourceFn | None = None,
+        context: ContextFn | None = None,
+        authorize: bool = True,
+        signed: bool = True,
+    ) -> Callable[[Handler], Handler]:
+        """Decorator: `@registry.operation("iam", "CreateUser", resources=user_arn)`."""
+
+        def register(handler: Handler) -> Handler:
+            key = (service, name)
+            if key in self._ops:
+                raise ValueError(f"operation registered twice: {service}.{name}")
+            self._ops[key] = OperationSpec(
+                service=service,
+                name=name,
+                handler=handler,
+                action=action or f"{service}:{name}",
+                resources=resources or _star,
+                context=context,
+                authorize=authorize,
+                signed=signed,
+            )
+            return handler
+
+        return register
+
+    def get(self, service: str, name: str) -> OperationSpec | None:
+        return self._ops.get((service, name))
+
+    def names(self, service: str) -> list[str]:
+        return sorted(n for s, n in self._ops if s == service)
+
+
+def _star(call: Call, params: dict[str, Any]) -> list[str]:
+    return ["*"]
+
+
+registry = Registry()

@@ -1,0 +1,108 @@
+"""The ASGI application: the only code that knows ASGI.
+
+One endpoint for every service. The body is read with a size limit, the request handed to the
+`Dispatcher` in a worker thread (store calls block), and its answer sent back as is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
+
+from sagegate.server.dispatch import Dispatcher, RawRequest, RawResponse
+from sagegate.server.settings import Settings
+from sagegate.server.state import open_store
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ApiEndpoint:
+    """ASGI app for the API: every method, every path."""
+
+    def __init__(self, dispatcher: Dispatcher, max_body: int) -> None:
+        self.dispatcher = dispatcher
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        try:
+            body = await self._read_body(scope, receive)
+        except BodyTooLarge:
+            await self._send(send, _too_large(self.max_body))
+            return
+        client = scope.get("client")
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        request = RawRequest(
+            method=scope["method"],
+            raw_path=raw_path.decode("latin-1"),
+            query_string=scope["query_string"].decode("latin-1"),
+            headers=headers,
+            body=body,
+            client_ip=client[0] if client else "",
+            secure=scope.get("scheme") == "https",
+        )
+        response = await run_in_threadpool(self.dispatcher.handle, request)
+        await self._send(send, response)
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_body:
+                raise BodyTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise BodyTooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    @staticmethod
+    async def _send(send: Send, response: RawResponse) -> None:
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        headers.append((b"content-length", str(len(response.body)).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})
+
+
+def _too_large(limit: int) -> RawResponse:
+    body = (
+        '<ErrorResponse><Error><Type>Sender</Type><Code>RequestEntityTooLarge</Code>'
+        f"<Message>Request body is larger than the limit of {limit} bytes.</Message>"
+        "</Error></ErrorResponse>"
+    ).encode()
+    return RawResponse(413, (("content-type", "text/xml"),), body)
+
+
+def build_app(dispatcher: Dispatcher, settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        dispatcher.usage.flush()
+        dispatcher.store.close()
+
+    api = ApiEndpoint(dispatcher, settings.max_body)
+    return Starlette(routes=[Mount("/", app=api)], lifespan=lifespan)
+
+
+def create_app() -> Any:
+    """Factory for `uvicorn --factory` worker processes: settings come from the environment."""
+    settings = Settings.from_env()
+    store = open_store(settings)
+    return build_app(Dispatcher(store), settings)

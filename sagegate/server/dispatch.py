@@ -1,0 +1,223 @@
+"""The request path (design.md section 1), one step after another, for every API call:
+
+    resolve -> authenticate -> parse -> validate -> authorize -> invoke -> serialize
+
+`Dispatcher.handle` is synchronous and framework-free: it takes a `RawRequest` and returns a
+`RawResponse`. The ASGI app (`sagegate.server.app`) and the console both call it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from sagegate import iam, sts  # noqa: F401  (importing registers the operations)
+from sagegate.authz import Authorizer, EpochGuard, Identities
+from sagegate.authz.usage import UsageRecorder
+from sagegate.protocol import (
+    NotImplementedOperation,
+    ResolveError,
+    ServiceError,
+    service_model,
+    parse_form,
+    parse_json_request,
+    parse_query_request,
+    resolve,
+    serialize_json_error,
+    serialize_json_response,
+    serialize_query_error,
+    serialize_query_response,
+    validate,
+)
+from sagegate.protocol.registry import Call, Caller, Registry, registry
+from sagegate.sigv4 import (
+    HttpRequest,
+    SigV4Error,
+    SigV4Params,
+    check_request,
+    missing_authentication_token,
+    parse_auth,
+    verify,
+)
+
+log = logging.getLogger("sagegate.request")
+
+# Codes the query protocol uses that the JSON protocol spells differently (AWS Common Errors).
+_JSON_CODES = {
+    "AccessDenied": "AccessDeniedException",
+    "ValidationError": "ValidationException",
+    "InternalFailure": "InternalFailure",
+}
+
+
+@dataclass
+class _Target:
+    """What is known of the request's service so far: decides how an error is written."""
+
+    is_json: bool
+    service: str = "iam"
+
+
+@dataclass(frozen=True)
+class RawRequest:
+    method: str
+    raw_path: str
+    query_string: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    client_ip: str = ""
+    secure: bool = False
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Any,
+        *,
+        ops: Registry = registry,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.ops = ops
+        self.clock = clock
+        self.guard = EpochGuard(store)
+        self.identities = Identities(store, self.guard)
+        self.authorizer = Authorizer(store, self.guard)
+        self.usage = UsageRecorder(store)
+
+    def handle(self, req: RawRequest) -> RawResponse:
+        request_id = str(uuid.uuid4())
+        headers = {k.lower(): v for k, v in req.headers}
+        target = _Target(is_json="x-amz-target" in headers)
+        try:
+            return self._handle(req, headers, request_id, target)
+        except SigV4Error as e:
+            if target.is_json:
+                return self._error(target, e.json_code, e.message, e.json_status, True, request_id)
+            return self._error(target, e.code, e.message, e.status, True, request_id)
+        except ResolveError as e:
+            target.is_json = e.protocol == "json"
+            target.service = e.service or target.service
+            return self._error(target, e.code, e.message, e.status, e.sender_fault, request_id)
+        except ServiceError as e:
+            code = _JSON_CODES.get(e.code, e.code) if target.is_json else e.code
+            status = 400 if target.is_json and e.code == "AccessDenied" else e.status
+            return self._error(target, code, e.message, status, e.sender_fault, request_id)
+        except Exception:
+            log.exception("request %s failed", request_id)
+            message = "An internal error occurred. Request id: " + request_id
+            return self._error(target, "InternalFailure", message, 500, False, request_id)
+
+    def _handle(
+        self, req: RawRequest, headers: dict[str, str], request_id: str, target: _Target
+    ) -> RawResponse:
+        now = self.clock()
+        query = parse_qs(req.query_string, keep_blank_values=True)
+        form = None
+        if req.body and "x-amz-target" not in headers:
+            form = parse_form(req.body)
+        # 2 authenticate, before anything about the operation is revealed to an unknown caller
+        self.guard.sync()
+        signed = self._authenticate(req, now)
+        # 1 resolve, then cross-check the operation with the credential scope
+        service, operation = resolve(req.method, headers, query, form)
+        target.service = service
+        model = service_model(service)
+        op_model = model.operation_model(operation)
+        spec = self.ops.get(service, operation)
+        if signed is None:
+            # Only AssumeRoleWithWebIdentity / WithSAML may come unsigned (not implemented yet).
+            if spec is None or spec.signed:
+                raise missing_authentication_token()
+            raise NotImplementedOperation(service, operation)
+        caller, auth = signed
+        region = auth.region
+        check_request(auth, now, expected_service=model.signing_name)
+        if spec is None:
+            raise NotImplementedOperation(service, operation)
+        # 3 parse, 4 validate
+        if model.protocol == "json":
+            params = parse_json_request(op_model, req.body)
+        else:
+            merged = dict(query)
+            if form:
+                merged.update(form)
+            params = parse_query_request(op_model, merged)
+        validate(op_model, params)
+        call = Call(
+            service=service,
+            operation=operation,
+            caller=caller,
+            region=region,
+            request_id=request_id,
+            now=now,
+            store=self.store,
+            source_ip=req.client_ip,
+            secure_transport=req.secure,
+        )
+        # 5 authorize
+        if spec.authorize:
+            self.authorizer.check(call, spec, params)
+        # 6 invoke
+        result = spec.handler(call, params)
+        if caller.access_key_id:
+            self.usage.record(caller.access_key_id, now, model.signing_name, region)
+        # 7 serialize
+        if model.protocol == "json":
+            body = serialize_json_response(op_model, result)
+            ctype = "application/x-amz-json-1.1"
+        else:
+            body = serialize_query_response(op_model, result, request_id)
+            ctype = "text/xml"
+        return RawResponse(200, self._headers(ctype, request_id), body)
+
+    def _authenticate(self, req: RawRequest, now: datetime) -> tuple[Caller, SigV4Params] | None:
+        """Who signed the request, or None when it carries no signature at all."""
+        http = HttpRequest.from_wire(
+            req.method,
+            req.raw_path.encode("latin-1"),
+            req.query_string.encode("latin-1"),
+            ((k.encode("latin-1"), v.encode("latin-1")) for k, v in req.headers),
+            req.body,
+        )
+        try:
+            params = parse_auth(http)
+        except SigV4Error as e:
+            if e.code == "MissingAuthenticationToken":
+                return None
+            raise
+        # Date and scope first, as AWS does: a stale request is refused before any key lookup.
+        check_request(params, now)
+        caller, secret = self.identities.resolve(params.access_key_id)
+        verify(http, params, secret, now)
+        return caller, params
+
+    def _error(
+        self, target: _Target, code: str, message: str, status: int, sender: bool, request_id: str
+    ) -> RawResponse:
+        if target.is_json:
+            body = serialize_json_error(code, message)
+            headers = self._headers("application/x-amz-json-1.1", request_id)
+            headers += (("x-amzn-ErrorType", code),)
+        else:
+            body = serialize_query_error(
+                code, message, sender_fault=sender, request_id=request_id, service=target.service
+            )
+            headers = self._headers("text/xml", request_id)
+        return RawResponse(status, headers, body)
+
+    @staticmethod
+    def _headers(ctype: str, request_id: str) -> tuple[tuple[str, str], ...]:
+        return (("content-type", ctype), ("x-amzn-RequestId", request_id))

@@ -1,0 +1,70 @@
+"""The HTTP request as the server received it, the input to Signature Version 4 checks.
+
+SigV4 signs the request *as sent*: the raw, still percent-encoded path and query string
+and the header values the client put on the wire (AWS General Reference, "Create a
+canonical request for Signature Version 4"). Nothing here decodes or normalises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+__all__ = ["HttpRequest"]
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """An HTTP request exactly as received.
+
+    ``raw_path`` keeps its percent-encoding and excludes the query; ``raw_query`` is the
+    text after ``?`` (without it); ``headers`` are in arrival order, names in any case,
+    repeated names allowed.
+    """
+
+    method: str
+    raw_path: str
+    raw_query: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @classmethod
+    def from_wire(
+        cls,
+        method: str,
+        raw_path: bytes,
+        raw_query: bytes,
+        headers: Iterable[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> HttpRequest:
+        """Build from the bytes an HTTP server hands over (e.g. an ASGI scope).
+
+        Path and query are decoded as UTF-8 with ``surrogateescape`` so that any byte
+        survives re-encoding; header names and values as Latin-1, as HTTP/1.1 clients
+        (http.client, urllib3) encode them.
+        """
+        return cls(
+            method=method,
+            raw_path=raw_path.decode("utf-8", "surrogateescape"),
+            raw_query=raw_query.decode("utf-8", "surrogateescape"),
+            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers),
+            body=body,
+        )
+
+    def header_values(self, name: str) -> list[str]:
+        """All values of header ``name`` (case-insensitive), in arrival order."""
+        return self.header_map.get(name.lower(), [])
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name``, or None."""
+        values = self.header_map.get(name.lower())
+        return values[0] if values else None
+
+    @cached_property
+    def header_map(self) -> dict[str, list[str]]:
+        """Lower-cased header name -> values in arrival order (computed once; do not mutate)."""
+        result: dict[str, list[str]] = {}
+        for k, v in self.headers:
+            result.setdefault(k.lower(), []).append(v)
+        return result

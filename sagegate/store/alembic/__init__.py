@@ -1,0 +1,1 @@
+"""Alembic migrations of sagegate.store (run through `sagegate.store.engine.migrate`)."""

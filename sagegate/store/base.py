@@ -1,0 +1,159 @@
+"""What every part of `Store` shares: sessions, the authorization epoch, markers, row lookups.
+
+Transactions: each public write method runs in exactly one transaction (`_write`), so an error
+anywhere leaves nothing half-written. A write transaction begins by bumping `authz_epoch`, which
+also makes it the first lock taken: on PostgreSQL the epoch row serialises IAM writers (no
+deadlocks, no check-then-insert races), on SQLite `BEGIN IMMEDIATE` already does. IAM writes
+are rare; the request path only reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from sagegate.store.engine import write_engine
+from sagegate.store.errors import InvalidMarker, NotFound
+from sagegate.store.keyring import Keyring
+from sagegate.store.passwords import Passwords
+from sagegate.store.records import Tags, User
+from sagegate.store.schema import AccountRow, ManagedPolicyRow, MetaRow, TagRow, UserRow
+
+EPOCH_KEY = "authz_epoch"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def encode_marker(*keys: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(keys)).encode()).decode().rstrip("=")
+
+
+def decode_marker(marker: str, n: int) -> list[str]:
+    try:
+        raw = base64.urlsafe_b64decode(marker + "=" * (-len(marker) % 4))
+        keys = json.loads(raw)
+    except (binascii.Error, ValueError):
+        raise InvalidMarker() from None
+    if not isinstance(keys, list) or len(keys) != n or not all(isinstance(k, str) for k in keys):
+        raise InvalidMarker()
+    return keys
+
+
+def check_max_items(max_items: int) -> None:
+    if max_items < 1:
+        raise ValueError("max_items must be at least 1")
+
+
+def user_arn(account_id: str, path: str, name: str) -> str:
+    return f"arn:aws:iam::{account_id}:user{path}{name}"
+
+
+class StoreBase:
+    """Engine, keyring and password hasher, plus the helpers the feature mixins share."""
+
+    def __init__(self, engine: Engine, keyring: Keyring, passwords: Passwords) -> None:
+        self._engine = engine
+        self._write_engine = write_engine(engine)
+        self._keyring = keyring
+        self._passwords = passwords
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as s:
+            yield s
+
+    @contextmanager
+    def _write(self, *, bump: bool = True) -> Iterator[Session]:
+        """One transaction; commits on success, rolls back on any exception."""
+        with Session(self._write_engine, expire_on_commit=False) as s, s.begin():
+            if bump:
+                s.execute(
+                    update(MetaRow).where(MetaRow.key == EPOCH_KEY).values(value=MetaRow.value + 1)
+                )
+            yield s
+
+    def epoch(self) -> int:
+        """The authorization epoch: it grows with every write that may change a decision."""
+        with self._engine.connect() as conn:
+            value = conn.execute(select(MetaRow.value).where(MetaRow.key == EPOCH_KEY)).scalar_one()
+            return int(value)
+
+    # -- shared lookups -----------------------------------------------------------------------
+
+    @staticmethod
+    def _account_row(s: Session, account_id: str, *, lock: bool = False) -> AccountRow:
+        stmt = select(AccountRow).where(AccountRow.account_id == account_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = s.execute(stmt).scalar_one_or_none()
+        if row is None:
+            raise NotFound("account", account_id)
+        return row
+
+    @staticmethod
+    def _user_row(s: Session, account_id: str, name: str, *, lock: bool = False) -> UserRow:
+        stmt = select(UserRow).where(
+            UserRow.account_id == account_id, UserRow.name_lower == name.lower()
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        row = s.execute(stmt).scalar_one_or_none()
+        if row is None:
+            raise NotFound("user", name)
+        return row
+
+    @staticmethod
+    def _policy_row(
+        s: Session, account_id: str, arn: str, *, attachable: bool = False
+    ) -> ManagedPolicyRow:
+        """A managed policy visible to `account_id`: its own, or an AWS managed one."""
+        row = s.get(ManagedPolicyRow, arn)
+        if row is None or row.account_id not in ("aws", account_id):
+            raise NotFound("policy", arn)
+        if attachable and not row.is_attachable:
+            raise NotFound("policy", arn)
+        return row
+
+    @staticmethod
+    def _tags_of(s: Session, entity_type: str, entity_ids: Sequence[str]) -> dict[str, Tags]:
+        if not entity_ids:
+            return {}
+        rows = s.execute(
+            select(TagRow.entity_id, TagRow.key, TagRow.value)
+            .where(TagRow.entity_type == entity_type, TagRow.entity_id.in_(entity_ids))
+            .order_by(TagRow.entity_id, TagRow.position, TagRow.key)
+        ).all()
+        out: dict[str, list[tuple[str, str]]] = {}
+        for entity_id, key, value in rows:
+            out.setdefault(entity_id, []).append((key, value))
+        return {k: tuple(v) for k, v in out.items()}
+
+    @staticmethod
+    def _to_user(row: UserRow, tags: Tags = ()) -> User:
+        return User(
+            account_id=row.account_id,
+            user_id=row.user_id,
+            name=row.name,
+            path=row.path,
+            arn=user_arn(row.account_id, row.path, row.name),
+            created_at=row.created_at,
+            permissions_boundary_arn=row.permissions_boundary_arn,
+            tags=tags,
+        )

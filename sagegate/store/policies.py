@@ -1,0 +1,436 @@
+"""Inline user policies, managed policies (customer and AWS), attachments, and the query
+`sagegate.authz` uses to collect a user's identity policies.
+
+Managed policy ARNs follow AWS: ``arn:aws:iam::{account}:policy{path}{name}``, with the account
+``aws`` for AWS managed policies, which every account can attach. Names are unique per account
+case-insensitively, whatever the path.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sagegate.store import ids
+from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
+from sagegate.store.errors import AlreadyExists, LimitExceeded, NotFound
+from sagegate.store.records import (
+    ManagedPolicy,
+    Page,
+    PolicyVersion,
+    PrincipalPolicies,
+)
+from sagegate.store.schema import (
+    ManagedPolicyRow,
+    PolicyVersionRow,
+    UserInlinePolicyRow,
+    UserPolicyAttachmentRow,
+    UserRow,
+)
+
+AWS = "aws"
+
+
+def policy_arn(account_id: str, path: str, name: str) -> str:
+    return f"arn:aws:iam::{account_id}:policy{path}{name}"
+
+
+def _to_policy(row: ManagedPolicyRow) -> ManagedPolicy:
+    return ManagedPolicy(
+        arn=row.arn,
+        policy_id=row.policy_id,
+        account_id=row.account_id,
+        name=row.name,
+        path=row.path,
+        description=row.description,
+        default_version_id=row.default_version_id,
+        attachment_count=row.attachment_count,
+        is_attachable=row.is_attachable,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class PoliciesMixin(StoreBase):
+    #: AWS quota "Managed policies per user" (default 10).
+    managed_policies_per_user: int = 10
+
+    # -- inline user policies -----------------------------------------------------------------
+
+    def put_user_policy(
+        self, account_id: str, user_name: str, policy_name: str, document: str
+    ) -> None:
+        """Add or replace (matched case-insensitively) an inline policy of a user."""
+        with self._write() as s:
+            user = self._user_row(s, account_id, user_name, lock=True)
+            row = s.get(UserInlinePolicyRow, (user.user_id, policy_name.lower()))
+            if row is None:
+                s.add(
+                    UserInlinePolicyRow(
+                        user_id=user.user_id,
+                        name_lower=policy_name.lower(),
+                        name=policy_name,
+                        document=document,
+                    )
+                )
+            else:
+                row.document = document
+
+    def get_user_policy(self, account_id: str, user_name: str, policy_name: str) -> str:
+        """The document of a user's inline policy (name matched case-insensitively)."""
+        with self._read() as s:
+            user = self._user_row(s, account_id, user_name)
+            row = s.get(UserInlinePolicyRow, (user.user_id, policy_name.lower()))
+            if row is None:
+                raise NotFound("user_policy", policy_name)
+            return row.document
+
+    def user_inline_policies(self, account_id: str, user_name: str) -> list[tuple[str, str]]:
+        """Every inline policy of a user as (name, document), ordered by name."""
+        with self._read() as s:
+            user = self._user_row(s, account_id, user_name)
+            rows = s.execute(
+                select(UserInlinePolicyRow.name, UserInlinePolicyRow.document)
+                .where(UserInlinePolicyRow.user_id == user.user_id)
+                .order_by(UserInlinePolicyRow.name_lower)
+            ).all()
+        return [(name, doc) for name, doc in rows]
+
+    def list_user_policies(
+        self,
+        account_id: str,
+        user_name: str,
+        marker: str | None = None,
+        max_items: int = 100,
+    ) -> Page[str]:
+        check_max_items(max_items)
+        with self._read() as s:
+            user = self._user_row(s, account_id, user_name)
+            stmt = select(UserInlinePolicyRow.name_lower, UserInlinePolicyRow.name).where(
+                UserInlinePolicyRow.user_id == user.user_id
+            )
+            if marker is not None:
+                (after,) = decode_marker(marker, 1)
+                stmt = stmt.where(UserInlinePolicyRow.name_lower > after)
+            rows = s.execute(
+                stmt.order_by(UserInlinePolicyRow.name_lower).limit(max_items + 1)
+            ).all()
+        page, more = rows[:max_items], len(rows) > max_items
+        return Page(
+            items=tuple(name for _, name in page),
+            marker=encode_marker(page[-1][0]) if more else None,
+        )
+
+    def delete_user_policy(self, account_id: str, user_name: str, policy_name: str) -> None:
+        with self._write() as s:
+            user = self._user_row(s, account_id, user_name, lock=True)
+            row = s.get(UserInlinePolicyRow, (user.user_id, policy_name.lower()))
+            if row is None:
+                raise NotFound("user_policy", policy_name)
+            s.delete(row)
+
+    # -- managed policies ---------------------------------------------------------------------
+
+    def ensure_aws_managed_policy(
+        self,
+        name: str,
+        path: str,
+        document: str,
+        version_id: str,
+        description: str | None,
+        created_at: datetime,
+        updated_at: datetime,
+    ) -> ManagedPolicy:
+        """Seed `arn:aws:iam::aws:policy{path}{name}` at `version_id` (idempotent).
+
+        A policy already at that default version with that document is left alone (no write,
+        no epoch bump), so every replica can seed on start. A new version or document is added
+        and made the default.
+        """
+        arn = policy_arn(AWS, path, name)
+        with self._read() as s:
+            current = s.execute(
+                select(ManagedPolicyRow, PolicyVersionRow.document)
+                .join(
+                    PolicyVersionRow,
+                    and_(
+                        PolicyVersionRow.policy_arn == ManagedPolicyRow.arn,
+                        PolicyVersionRow.version_id == ManagedPolicyRow.default_version_id,
+                    ),
+                )
+                .where(ManagedPolicyRow.arn == arn)
+            ).first()
+            if (
+                current is not None
+                and current[0].default_version_id == version_id
+                and current[1] == document
+            ):
+                return _to_policy(current[0])
+        with self._write() as s:
+            row = s.get(ManagedPolicyRow, arn)
+            if row is None:
+                row = ManagedPolicyRow(
+                    arn=arn,
+                    account_id=AWS,
+                    policy_id=ids.new_policy_id(),
+                    name=name,
+                    name_lower=name.lower(),
+                    path=path,
+                    description=description,
+                    default_version_id=version_id,
+                    attachment_count=0,
+                    is_attachable=True,
+                    created_at=created_at,
+                    updated_at=updated_at,
+                )
+                s.add(row)
+                s.flush()
+            else:
+                row.default_version_id = version_id
+                row.description = description
+                row.updated_at = updated_at
+            version = s.get(PolicyVersionRow, (arn, version_id))
+            if version is None:
+                s.add(
+                    PolicyVersionRow(
+                        policy_arn=arn,
+                        version_id=version_id,
+                        document=document,
+                        created_at=updated_at,
+                    )
+                )
+            else:
+                version.document = document
+            s.flush()
+            return _to_policy(row)
+
+    def create_policy(
+        self,
+        account_id: str,
+        name: str,
+        path: str,
+        document: str,
+        description: str | None = None,
+    ) -> ManagedPolicy:
+        """A customer managed policy with version v1 as its default."""
+        now = utcnow()
+        arn = policy_arn(account_id, path, name)
+        with self._write() as s:
+            self._account_row(s, account_id)
+            if s.execute(
+                select(ManagedPolicyRow.arn).where(
+                    ManagedPolicyRow.account_id == account_id,
+                    ManagedPolicyRow.name_lower == name.lower(),
+                )
+            ).first():
+                raise AlreadyExists("policy", name)
+            row = ManagedPolicyRow(
+                arn=arn,
+                account_id=account_id,
+                policy_id=ids.new_policy_id(),
+                name=name,
+                name_lower=name.lower(),
+                path=path,
+                description=description,
+                default_version_id="v1",
+                attachment_count=0,
+                is_attachable=True,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(row)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise AlreadyExists("policy", name) from None
+            s.add(
+                PolicyVersionRow(policy_arn=arn, version_id="v1", document=document, created_at=now)
+            )
+            s.flush()
+            return _to_policy(row)
+
+    def get_policy(self, arn: str) -> ManagedPolicy:
+        with self._read() as s:
+            row = s.get(ManagedPolicyRow, arn)
+            if row is None:
+                raise NotFound("policy", arn)
+            return _to_policy(row)
+
+    def get_policy_version(self, arn: str, version_id: str) -> PolicyVersion:
+        with self._read() as s:
+            row = s.execute(
+                select(PolicyVersionRow, ManagedPolicyRow.default_version_id)
+                .join(ManagedPolicyRow, ManagedPolicyRow.arn == PolicyVersionRow.policy_arn)
+                .where(
+                    PolicyVersionRow.policy_arn == arn, PolicyVersionRow.version_id == version_id
+                )
+            ).first()
+        if row is None:
+            raise NotFound(
+                "policy_version",
+                f"{arn} {version_id}",
+                f"Policy {arn} version {version_id} does not exist or is not attachable.",
+            )
+        version, default = row
+        return PolicyVersion(
+            policy_arn=arn,
+            version_id=version.version_id,
+            document=version.document,
+            is_default=version.version_id == default,
+            created_at=version.created_at,
+        )
+
+    def get_default_policy_document(self, arn: str) -> tuple[str, str]:
+        """(default version id, document) of a managed policy."""
+        with self._read() as s:
+            row = s.execute(
+                select(PolicyVersionRow.version_id, PolicyVersionRow.document)
+                .join(
+                    ManagedPolicyRow,
+                    and_(
+                        ManagedPolicyRow.arn == PolicyVersionRow.policy_arn,
+                        ManagedPolicyRow.default_version_id == PolicyVersionRow.version_id,
+                    ),
+                )
+                .where(ManagedPolicyRow.arn == arn)
+            ).first()
+        if row is None:
+            raise NotFound("policy", arn)
+        return row[0], row[1]
+
+    # -- attachments --------------------------------------------------------------------------
+
+    def attach_user_policy(self, account_id: str, user_name: str, policy_arn: str) -> None:
+        """Attach a managed policy (the account's own or AWS's); attaching twice is a no-op."""
+        with self._write() as s:
+            user = self._user_row(s, account_id, user_name, lock=True)
+            self._policy_row(s, account_id, policy_arn, attachable=True)
+            if s.get(UserPolicyAttachmentRow, (user.user_id, policy_arn)) is not None:
+                return
+            attached = s.execute(
+                select(func.count())
+                .select_from(UserPolicyAttachmentRow)
+                .where(UserPolicyAttachmentRow.user_id == user.user_id)
+            ).scalar_one()
+            if attached >= self.managed_policies_per_user:
+                raise LimitExceeded("PoliciesPerUser", self.managed_policies_per_user)
+            s.add(UserPolicyAttachmentRow(user_id=user.user_id, policy_arn=policy_arn))
+            s.flush()
+            s.execute(
+                update(ManagedPolicyRow)
+                .where(ManagedPolicyRow.arn == policy_arn)
+                .values(attachment_count=ManagedPolicyRow.attachment_count + 1)
+            )
+
+    def detach_user_policy(self, account_id: str, user_name: str, policy_arn: str) -> None:
+        with self._write() as s:
+            user = self._user_row(s, account_id, user_name, lock=True)
+            attachment = s.get(UserPolicyAttachmentRow, (user.user_id, policy_arn))
+            if attachment is None:
+                raise NotFound("attachment", policy_arn)
+            s.delete(attachment)
+            s.flush()
+            s.execute(
+                update(ManagedPolicyRow)
+                .where(ManagedPolicyRow.arn == policy_arn)
+                .values(attachment_count=ManagedPolicyRow.attachment_count - 1)
+            )
+
+    def list_attached_user_policies(
+        self,
+        account_id: str,
+        user_name: str,
+        path_prefix: str = "/",
+        marker: str | None = None,
+        max_items: int = 100,
+    ) -> Page[tuple[str, str]]:
+        """(policy name, policy ARN) pairs attached to a user, ordered by name."""
+        check_max_items(max_items)
+        with self._read() as s:
+            user = self._user_row(s, account_id, user_name)
+            stmt = (
+                select(ManagedPolicyRow.name_lower, ManagedPolicyRow.name, ManagedPolicyRow.arn)
+                .join(
+                    UserPolicyAttachmentRow,
+                    UserPolicyAttachmentRow.policy_arn == ManagedPolicyRow.arn,
+                )
+                .where(UserPolicyAttachmentRow.user_id == user.user_id)
+            )
+            if path_prefix != "/":
+                stmt = stmt.where(
+                    func.substr(ManagedPolicyRow.path, 1, len(path_prefix)) == path_prefix
+                )
+            if marker is not None:
+                after_name, after_arn = decode_marker(marker, 2)
+                stmt = stmt.where(
+                    or_(
+                        ManagedPolicyRow.name_lower > after_name,
+                        and_(
+                            ManagedPolicyRow.name_lower == after_name,
+                            ManagedPolicyRow.arn > after_arn,
+                        ),
+                    )
+                )
+            rows = s.execute(
+                stmt.order_by(ManagedPolicyRow.name_lower, ManagedPolicyRow.arn).limit(
+                    max_items + 1
+                )
+            ).all()
+        page, more = rows[:max_items], len(rows) > max_items
+        return Page(
+            items=tuple((name, arn) for _, name, arn in page),
+            marker=encode_marker(page[-1][0], page[-1][2]) if more else None,
+        )
+
+    # -- for authorization --------------------------------------------------------------------
+
+    def principal_policies_for_user(self, user_id: str) -> PrincipalPolicies:
+        """The user's inline policies, attached managed policies (default versions) and
+        permissions boundary, in two queries."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    UserRow.permissions_boundary_arn,
+                    UserInlinePolicyRow.name,
+                    UserInlinePolicyRow.document,
+                )
+                .outerjoin(UserInlinePolicyRow, UserInlinePolicyRow.user_id == UserRow.user_id)
+                .where(UserRow.user_id == user_id)
+                .order_by(UserInlinePolicyRow.name_lower)
+            ).all()
+            if not rows:
+                raise NotFound("user", user_id, f"The user with id {user_id} cannot be found.")
+            boundary_arn = rows[0][0]
+            inline = tuple((name, doc) for _, name, doc in rows if name is not None)
+            attached_arns = select(UserPolicyAttachmentRow.policy_arn).where(
+                UserPolicyAttachmentRow.user_id == user_id
+            )
+            wanted: ColumnElement[bool] = ManagedPolicyRow.arn.in_(attached_arns)
+            if boundary_arn is not None:
+                wanted = or_(wanted, ManagedPolicyRow.arn == boundary_arn)
+            managed_rows = conn.execute(
+                select(
+                    ManagedPolicyRow.arn,
+                    PolicyVersionRow.version_id,
+                    PolicyVersionRow.document,
+                    ManagedPolicyRow.arn.in_(attached_arns).label("attached"),
+                )
+                .join(
+                    PolicyVersionRow,
+                    and_(
+                        PolicyVersionRow.policy_arn == ManagedPolicyRow.arn,
+                        PolicyVersionRow.version_id == ManagedPolicyRow.default_version_id,
+                    ),
+                )
+                .where(wanted)
+                .order_by(ManagedPolicyRow.arn)
+            ).all()
+        managed = tuple((arn, vid, doc) for arn, vid, doc, attached in managed_rows if attached)
+        boundary = next(
+            ((arn, vid, doc) for arn, vid, doc, _ in managed_rows if arn == boundary_arn), None
+        )
+        return PrincipalPolicies(
+            inline=inline, managed=managed, boundary=boundary, boundary_arn=boundary_arn
+        )

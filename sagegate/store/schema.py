@@ -1,0 +1,180 @@
+"""The database schema as SQLAlchemy 2 typed declarative models.
+
+The Alembic revisions in `sagegate/store/alembic/versions` create exactly this schema (a test
+compares them). Names are unique per account case-insensitively through a `name_lower` column
+with a unique constraint; `name` keeps the case the caller used. Every timestamp is stored as
+UTC and read back timezone-aware. `tags` is generic (entity_type, entity_id) so users, roles,
+policies and later groups and instance profiles share it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC; always returned timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+    account_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RootUserRow(Base):
+    __tablename__ = "root_users"
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.account_id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str] = mapped_column(String(320))
+    email_lower: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("account_id", "name_lower"),)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_lower: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    permissions_boundary_arn: Mapped[str | None] = mapped_column(String(2048))
+
+
+class RoleRow(Base):
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("account_id", "name_lower"),)
+    role_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_lower: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(512))
+    assume_role_policy_document: Mapped[str] = mapped_column(Text)
+    max_session_duration: Mapped[int] = mapped_column(Integer, default=3600)
+    description: Mapped[str | None] = mapped_column(String(1000))
+    permissions_boundary_arn: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AccessKeyRow(Base):
+    __tablename__ = "access_keys"
+    access_key_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.user_id"), index=True)
+    secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_service: Mapped[str | None] = mapped_column(String(128))
+    last_used_region: Mapped[str | None] = mapped_column(String(64))
+
+
+class UserInlinePolicyRow(Base):
+    __tablename__ = "user_inline_policies"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"), primary_key=True)
+    name_lower: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    document: Mapped[str] = mapped_column(Text)
+
+
+class ManagedPolicyRow(Base):
+    __tablename__ = "managed_policies"
+    __table_args__ = (UniqueConstraint("account_id", "name_lower"),)
+    arn: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(12))  # an account id, or "aws"
+    policy_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    name_lower: Mapped[str] = mapped_column(String(128))
+    path: Mapped[str] = mapped_column(String(512))
+    description: Mapped[str | None] = mapped_column(String(1000))
+    default_version_id: Mapped[str] = mapped_column(String(32))
+    attachment_count: Mapped[int] = mapped_column(Integer, default=0)
+    is_attachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PolicyVersionRow(Base):
+    __tablename__ = "policy_versions"
+    policy_arn: Mapped[str] = mapped_column(
+        ForeignKey("managed_policies.arn", ondelete="CASCADE"), primary_key=True
+    )
+    version_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UserPolicyAttachmentRow(Base):
+    __tablename__ = "user_policy_attachments"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"), primary_key=True)
+    policy_arn: Mapped[str] = mapped_column(
+        ForeignKey("managed_policies.arn"), primary_key=True, index=True
+    )
+
+
+class TagRow(Base):
+    __tablename__ = "tags"
+    entity_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetaRow(Base):
+    """Counters such as `authz_epoch`."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

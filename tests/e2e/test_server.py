@@ -1,0 +1,102 @@
+"""The server itself (issue 2, points 3 and 9): request ids, body limit, unimplemented operations,
+graceful shutdown, restart safety."""
+
+from __future__ import annotations
+
+import signal
+import socket
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.e2e.harness import Deployment
+
+
+def test_request_id_header(deployment: Deployment) -> None:
+    resp = deployment.client("sts").get_caller_identity()
+    rid = resp["ResponseMetadata"]["RequestId"]
+    assert len(rid) == 36
+    assert resp["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"] == rid
+
+
+def _post_raw(d: Deployment, head: bytes, body: bytes) -> bytes:
+    """Send a request by hand and read what comes back, even if the server stops reading."""
+    with socket.create_connection(("127.0.0.1", d.port), timeout=30) as s:
+        s.sendall(head)
+        try:
+            s.sendall(body)
+        except OSError:
+            pass  # the server may answer and close before reading everything
+        chunks = []
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_body_size_limit_by_content_length(deployment: Deployment) -> None:
+    size = 9 * 1024 * 1024
+    head = (
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: " + str(size).encode() + b"\r\n\r\n"
+    )
+    answer = _post_raw(deployment, head, b"x" * 65536)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"RequestEntityTooLarge" in answer
+    assert deployment.client("sts").get_caller_identity()["Account"]  # still serving
+
+
+def test_body_size_limit_chunked(deployment: Deployment) -> None:
+    head = (
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    chunk = b"x" * (1024 * 1024)
+    body = (b"%x\r\n" % len(chunk) + chunk + b"\r\n") * 9 + b"0\r\n\r\n"
+    answer = _post_raw(deployment, head, body)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert deployment.client("sts").get_caller_identity()["Account"]
+
+
+def test_unimplemented_operation_is_clear_not_500(deployment: Deployment) -> None:
+    with pytest.raises(ClientError) as e:
+        deployment.client("iam").get_account_authorization_details()
+    err = e.value.response
+    assert err["Error"]["Code"] == "NotImplemented"
+    assert "GetAccountAuthorizationDetails" in err["Error"]["Message"]
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 501
+    with pytest.raises(ClientError) as e:
+        deployment.client("sagemaker").list_notebook_instances()
+    assert e.value.response["Error"]["Code"] == "NotImplemented"
+
+
+def test_validation_error(deployment: Deployment) -> None:
+    iam = deployment.client("iam")
+    with pytest.raises(ClientError) as e:
+        iam.create_user(UserName="bad name with spaces")
+    assert e.value.response["Error"]["Code"] == "ValidationError"
+    assert "userName" in e.value.response["Error"]["Message"]
+
+
+def test_restart_keeps_everything_even_after_kill_9(fresh: Deployment) -> None:
+    fresh.init()
+    fresh.start()
+    iam = fresh.client("iam")
+    iam.create_user(UserName="survivor")
+    key = iam.create_access_key(UserName="survivor")["AccessKey"]
+    assert fresh.stop(signal.SIGKILL) == -signal.SIGKILL
+    fresh.start()
+    assert fresh.client("iam").get_user(UserName="survivor")["User"]["UserName"] == "survivor"
+    keys = fresh.client("iam").list_access_keys(UserName="survivor")["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in keys] == [key["AccessKeyId"]]
+    # SIGTERM shuts down gracefully: the application's shutdown runs (uvicorn then re-raises the
+    # signal, so the exit status is the signal's).
+    assert fresh.stop(signal.SIGTERM) in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in fresh.log()
