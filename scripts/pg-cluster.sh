@@ -2,6 +2,7 @@
 # Throwaway PostgreSQL cluster for tests (used by .ci/run and `make test`).
 #
 #   scripts/pg-cluster.sh start   create + start a cluster on a free 127.0.0.1 port, print its URL
+#                                 (if one is already running in that folder, just print its URL)
 #   scripts/pg-cluster.sh url     print the URL of the running cluster
 #   scripts/pg-cluster.sh stop    stop the cluster and delete its directory
 #   scripts/pg-cluster.sh status  exit 0 if the cluster is running

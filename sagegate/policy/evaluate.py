@@ -19,7 +19,6 @@ from .compile import CompiledPolicy, CompiledStatement, PrincipalMatch
 from .context import Context, PrincipalInfo, Request
 from .explain import Decision, Layer, MatchedStatement, Reason
 
-
 Entry = tuple[CompiledStatement, MatchedStatement]
 
 
@@ -68,7 +67,9 @@ class PolicySet:
         return hit
 
     def _make_plan(self, action: str) -> _Plan:
-        def entries(pols: tuple[CompiledPolicy, ...], layer: Layer, deny: bool) -> tuple[Entry, ...]:
+        def entries(
+            pols: tuple[CompiledPolicy, ...], layer: Layer, deny: bool
+        ) -> tuple[Entry, ...]:
             out: list[Entry] = []
             for pol in pols:
                 for st in pol.candidates(action)[0 if deny else 1]:
@@ -97,10 +98,7 @@ def _applies(
     """Resource and Condition of a statement whose Action already matched."""
     if not st.resource_test(resource, ctx):
         return False
-    for c in st.conditions:
-        if not c.evaluate(ctx, missing, diag):
-            return False
-    return True
+    return all(c.evaluate(ctx, missing, diag) for c in st.conditions)
 
 
 def _principal_match(
@@ -166,7 +164,38 @@ def _decision(
 
 
 def evaluate(request: Request, policies: PolicySet) -> Decision:
-    """Decide `request` against `policies`. Pure: no I/O, no clock."""
+    """Decide `request` against `policies`. Pure: no I/O, no clock.
+
+    The truth table; the first row that holds decides ("identity side" = an identity-based
+    Allow, and an Allow in the permissions boundary if there is one, and in the session
+    policies if there are any):
+
+    ==  ======================================================  ===============================
+    1   a Deny applies in an identity-based policy (*), the     explicitDeny, EXPLICIT_DENY_*
+        resource-based policy, the boundary (*) or a session
+        policy (*)
+    2   the root user, in its own account                       allowed, ROOT
+    3   cross-account (the caller is not a service/anonymous):  both must allow:
+        identity side fails                                     implicitDeny, NO_<layer>_ALLOW
+        no resource-based Allow names the caller (any way)      implicitDeny, NO_RESOURCE_ALLOW
+        otherwise                                               allowed, CROSS_ACCOUNT_ALLOW
+    4   same account; a resource-based Allow names the caller   allowed, RESOURCE_ALLOW (no
+        directly: the user, the role session, the federated     gate applies)
+        session, the service, the provider or "*"
+    5   same account; it names the session's role ARN           allowed, RESOURCE_ALLOW if the
+                                                                boundary and session policies
+                                                                allow, else NO_<gate>_ALLOW
+    6   it names only the account (delegation)                  no effect: go on
+    7   the identity side allows                                allowed, IDENTITY_ALLOW
+    8   otherwise                                               implicitDeny, the first layer
+                                                                without an Allow (identity,
+                                                                boundary, session; resource
+                                                                for a service/anonymous caller)
+    ==  ======================================================  ===============================
+
+    (*) not for the root user, which "is not affected by" identity-based policies and has no
+    boundary or session policies.
+    """
     p = request.principal
     resource = request.resource
     ctx = request.context

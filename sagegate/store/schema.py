@@ -178,3 +178,167 @@ class MetaRow(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+# -- revision 0002: the rest of IAM (groups, roles' policies, instance profiles, passwords, MFA,
+# -- identity providers, aliases) and SageMaker resources ------------------------------------
+
+
+class GroupRow(Base):
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("account_id", "name_lower"),)
+    group_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    name_lower: Mapped[str] = mapped_column(String(128))
+    path: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class GroupMembershipRow(Base):
+    __tablename__ = "group_memberships"
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.group_id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"), primary_key=True, index=True)
+
+
+class GroupInlinePolicyRow(Base):
+    __tablename__ = "group_inline_policies"
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.group_id"), primary_key=True)
+    name_lower: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    document: Mapped[str] = mapped_column(Text)
+
+
+class GroupPolicyAttachmentRow(Base):
+    __tablename__ = "group_policy_attachments"
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.group_id"), primary_key=True)
+    policy_arn: Mapped[str] = mapped_column(
+        ForeignKey("managed_policies.arn"), primary_key=True, index=True
+    )
+
+
+class RoleInlinePolicyRow(Base):
+    __tablename__ = "role_inline_policies"
+    role_id: Mapped[str] = mapped_column(ForeignKey("roles.role_id"), primary_key=True)
+    name_lower: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    document: Mapped[str] = mapped_column(Text)
+
+
+class RolePolicyAttachmentRow(Base):
+    __tablename__ = "role_policy_attachments"
+    role_id: Mapped[str] = mapped_column(ForeignKey("roles.role_id"), primary_key=True)
+    policy_arn: Mapped[str] = mapped_column(
+        ForeignKey("managed_policies.arn"), primary_key=True, index=True
+    )
+
+
+class RoleUsageRow(Base):
+    """RoleLastUsed, and what marks a service-linked role."""
+
+    __tablename__ = "role_usage"
+    role_id: Mapped[str] = mapped_column(ForeignKey("roles.role_id"), primary_key=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_region: Mapped[str | None] = mapped_column(String(64))
+    service_linked_to: Mapped[str | None] = mapped_column(String(256))
+
+
+class InstanceProfileRow(Base):
+    __tablename__ = "instance_profiles"
+    __table_args__ = (UniqueConstraint("account_id", "name_lower"),)
+    instance_profile_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    name_lower: Mapped[str] = mapped_column(String(128))
+    path: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InstanceProfileRoleRow(Base):
+    """At most one role per instance profile (AWS's quota)."""
+
+    __tablename__ = "instance_profile_roles"
+    instance_profile_id: Mapped[str] = mapped_column(
+        ForeignKey("instance_profiles.instance_profile_id"), primary_key=True
+    )
+    role_id: Mapped[str] = mapped_column(ForeignKey("roles.role_id"), index=True)
+
+
+class LoginProfileRow(Base):
+    __tablename__ = "login_profiles"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    password_reset_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    password_last_used: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AccountPasswordPolicyRow(Base):
+    __tablename__ = "account_password_policies"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
+    settings: Mapped[str] = mapped_column(Text)  # JSON object keyed by the API's member names
+
+
+class MfaDeviceRow(Base):
+    """A virtual MFA device; `user_id` is set while it is enabled for a user (None for root's
+    when `is_root`)."""
+
+    __tablename__ = "mfa_devices"
+    serial_number: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    name: Mapped[str] = mapped_column(String(226))
+    path: Mapped[str] = mapped_column(String(512))
+    seed_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.user_id"), index=True)
+    is_root: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_counter: Mapped[int] = mapped_column(BigInteger, default=0)  # TOTP replay protection
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OidcProviderRow(Base):
+    __tablename__ = "oidc_providers"
+    arn: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    url: Mapped[str] = mapped_column(String(255))
+    client_ids: Mapped[str] = mapped_column(Text)  # JSON list
+    thumbprints: Mapped[str] = mapped_column(Text)  # JSON list
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SamlProviderRow(Base):
+    __tablename__ = "saml_providers"
+    arn: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    metadata_document: Mapped[str] = mapped_column(Text)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AccountAliasRow(Base):
+    """Aliases are unique across the deployment, as across AWS."""
+
+    __tablename__ = "account_aliases"
+    alias: Mapped[str] = mapped_column(String(63), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), unique=True)
+
+
+class SageMakerResourceRow(Base):
+    """Every SageMaker resource (notebook instance, lifecycle config, training job, processing
+    job, model, endpoint config, endpoint): its identity columns, and its description as JSON
+    keyed by the Describe* output member names."""
+
+    __tablename__ = "sagemaker_resources"
+    __table_args__ = (UniqueConstraint("account_id", "region", "resource_type", "name_lower"),)
+    arn: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    region: Mapped[str] = mapped_column(String(64))
+    resource_type: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(256))
+    name_lower: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -190,9 +190,9 @@ def to_num(s: str) -> Decimal:
 def to_date(s: str) -> float:
     t = s.strip()
     digits = t[1:] if t[:1] in "+-" else t
-    if digits and digits.replace(".", "", 1).isdigit() and not digits.startswith("."):
-        if not digits.endswith("."):
-            return float(t)
+    plain = digits.replace(".", "", 1).isdigit()
+    if digits and plain and not digits.startswith(".") and not digits.endswith("."):
+        return float(t)
     return _iso(t)
 
 
@@ -226,7 +226,7 @@ def one_match(family: str, request_value: str, policy_value: Any) -> bool:
     if family.startswith("date"):
         return _compare(family[4:], to_date(request_value), to_date(policy_value))
     if family == "bool":
-        lows = (request_value.strip().lower(), policy_value.strip().lower())
+        lows = (request_value.strip().lower(), str(policy_value).strip().lower())
         if any(x not in ("true", "false") for x in lows):
             raise Bad(request_value)
         return lows[0] == lows[1]
@@ -248,7 +248,7 @@ def one_match(family: str, request_value: str, policy_value: Any) -> bool:
 
 
 def _compare(op: str, a: Any, b: Any) -> bool:
-    return {"=": a == b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    return bool({"=": a == b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
 
 
 def condition_true(clause: ast.ConditionClause, ctx: dict[str, Any], variables: bool) -> bool:
@@ -332,9 +332,7 @@ def principal_named(entries: ast.Principal, p: Any) -> str | None:
         ways.add("direct")
     for typ, val in entries.entries:
         if typ == "AWS":
-            if val == "*":
-                ways.add("direct")
-            elif val == p.arn:
+            if val == "*" or val == p.arn:
                 ways.add("direct")
             elif p.role_arn is not None and val == p.role_arn:
                 ways.add("role")

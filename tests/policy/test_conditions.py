@@ -29,14 +29,18 @@ def run(op: str, values: Any, ctx_value: Any) -> bool:
 
 
 # (operator, policy values, request value (None = key missing), expected)
-STRING = [
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
+STRING: list[tuple[str, Any, Any, bool]] = [
     ("StringEquals", "iamuser-admin", "iamuser-admin", True),  # doc example job-category
     ("StringEquals", "iamuser-admin", "IAMuser-admin", False),  # case-sensitive
     ("StringEquals", ["a", "b"], "b", True),  # several values: OR
     ("StringEquals", "a", None, False),  # missing key
     ("StringNotEquals", "a", "b", True),
     ("StringNotEquals", ["a", "b"], "b", False),  # NOR
-    ("StringNotEquals", "a", None, True),  # negated + missing key: true (AWS)
+    # reference_policies_elements_condition.html: "If the policy condition requires that the key
+    # is not matched, such as StringNotLike or ArnNotLike, and the right key is not present,
+    # the condition is true."
+    ("StringNotEquals", "a", None, True),
     ("StringEqualsIgnoreCase", "ABC", "abc", True),
     ("StringNotEqualsIgnoreCase", "ABC", "abc", False),
     ("StringNotEqualsIgnoreCase", "ABC", "abd", True),
@@ -52,7 +56,8 @@ STRING = [
     ("StringEqualsIfExists", "a", "b", False),
     ("StringNotEqualsIfExists", "a", None, True),
 ]
-NUMERIC = [
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Numeric
+NUMERIC: list[tuple[str, Any, Any, bool]] = [
     ("NumericEquals", "10", "10", True),
     ("NumericEquals", "10", "10.0", True),
     ("NumericLessThanEquals", "10", "10", True),  # doc: s3:max-keys <= 10
@@ -71,7 +76,8 @@ NUMERIC = [
     ("NumericLessThanIfExists", "10", None, True),
     ("NumericEquals", "-1.5", "-1.50", True),
 ]
-DATE = [
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date
+DATE: list[tuple[str, Any, Any, bool]] = [
     ("DateGreaterThan", "2020-01-01T00:00:01Z", "2020-01-01T00:00:02Z", True),
     ("DateGreaterThan", "2020-01-01T00:00:01Z", "2020-01-01T00:00:01Z", False),
     ("DateGreaterThanEquals", "2020-01-01T00:00:01Z", "2020-01-01T00:00:01Z", True),
@@ -86,7 +92,8 @@ DATE = [
     ("DateLessThan", "2020-01-01T00:00:00Z", None, False),
     ("DateNotEquals", "2020-01-01T00:00:00Z", None, True),
 ]
-BOOL = [
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Boolean
+BOOL: list[tuple[str, Any, Any, bool]] = [
     ("Bool", "true", "true", True),
     ("Bool", "true", "TRUE", True),
     ("Bool", "false", "true", False),
@@ -96,13 +103,15 @@ BOOL = [
     ("Bool", "yes", "true", False),
     ("Bool", "true", "1", False),
 ]
-BINARY = [
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_BinaryEquals
+BINARY: list[tuple[str, Any, Any, bool]] = [
     ("BinaryEquals", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", True),
     ("BinaryEquals", "QmluYXJ5VmFsdWVJbkJhc2U2NA==", "QmluYXJ5", False),
     ("BinaryEquals", "!!!", "QmluYXJ5", False),
     ("BinaryEquals", "QmluYXJ5", None, False),
 ]
-IP = [
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IPAddress
+IP: list[tuple[str, Any, Any, bool]] = [
     ("IpAddress", "203.0.113.0/24", "203.0.113.7", True),  # doc example
     ("IpAddress", "203.0.113.0/24", "203.0.114.7", False),
     ("IpAddress", ["203.0.113.0/24", "2001:DB8:1234:5678::/64"], "2001:db8:1234:5678::1", True),
@@ -117,11 +126,22 @@ IP = [
     ("IpAddress", "203.0.113.0/24", "bogus", False),
     ("IpAddressIfExists", "203.0.113.0/24", None, True),
 ]
-ARN = [
-    ("ArnEquals", "arn:aws:sns:us-east-1:123456789012:topic", "arn:aws:sns:us-east-1:123456789012:topic", True),
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+ARN: list[tuple[str, Any, Any, bool]] = [
+    (
+        "ArnEquals",
+        "arn:aws:sns:us-east-1:123456789012:topic",
+        "arn:aws:sns:us-east-1:123456789012:topic",
+        True,
+    ),
     ("ArnLike", "arn:aws:sns:*:123456789012:*", "arn:aws:sns:us-east-1:123456789012:topic", True),
     ("ArnLike", "arn:aws:iam::*:role/*", "arn:aws:iam::123456789012:role/a/b", True),
-    ("ArnLike", "arn:aws:*:us-east-1:123456789012:x", "arn:aws:sns:eu-west-1:123456789012:x", False),
+    (
+        "ArnLike",
+        "arn:aws:*:us-east-1:123456789012:x",
+        "arn:aws:sns:eu-west-1:123456789012:x",
+        False,
+    ),
     # a wildcard does not span ':' between the six components
     ("ArnLike", "arn:aws:s*1:123456789012:x", "arn:aws:sns:us-east-1:123456789012:x", False),
     ("ArnLike", "arn:aws:sns:us-east-?:*:t", "arn:aws:sns:us-east-1:1:t", True),
@@ -133,7 +153,8 @@ ARN = [
     ("ArnLike", "arn:aws:iam::1:role/*", None, False),
     ("ArnLike", "arn:aws:iam::1:role/x:y*", "arn:aws:iam::1:role/x:yz", True),  # 6th keeps ':'
 ]
-NULL = [
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
+NULL: list[tuple[str, Any, Any, bool]] = [
     ("Null", "true", None, True),  # doc: aws:TokenIssueTime absent
     ("Null", "true", "2020-01-01T00:00:00Z", False),
     ("Null", "false", "2020-01-01T00:00:00Z", True),
@@ -155,6 +176,8 @@ def test_other_operators(op: str, values: Any, ctx: Any, expected: bool) -> None
 
 # Multivalued keys with set operators. Tables from "Creating a condition that tests multiple key
 # values" and "Single-valued vs. multivalued context keys" (DynamoDB attributes, aws:TagKeys).
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
 SETS = [
     ("ForAllValues:StringLike", ["PostDateTime", "Message", "Tags"], ("PostDateTime", "Message"), True),
     ("ForAllValues:StringLike", ["PostDateTime", "Message", "Tags"], ("PostDateTime", "UserName"), False),
@@ -211,7 +234,9 @@ def test_unknown_operator_never_matches_and_is_recorded() -> None:
 
 
 def test_missing_keys_are_reported() -> None:
-    c = compile_condition(ConditionClause("StringEqualsIfExists", "aws:PrincipalTag/x", ("a",)), True)
+    c = compile_condition(
+        ConditionClause("StringEqualsIfExists", "aws:PrincipalTag/x", ("a",)), True
+    )
     missing: list[str] = []
     assert c.evaluate(Context.build({}), missing, [])
     assert missing == ["aws:PrincipalTag/x"]

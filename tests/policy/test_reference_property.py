@@ -155,7 +155,9 @@ def policies(draw: st.DrawFn, req: Request, resource_policy: bool = False) -> Po
     n = draw(st.integers(1, 4))
     sts = tuple(draw(statements(i, resource_policy, req)) for i in range(n))
     version = draw(st.sampled_from(["2012-10-17", "2012-10-17", None, "2008-10-17"]))
-    return Policy(sts, version, kind=PolicyKind.RESOURCE if resource_policy else PolicyKind.IDENTITY)
+    return Policy(
+        sts, version, kind=PolicyKind.RESOURCE if resource_policy else PolicyKind.IDENTITY
+    )
 
 
 @st.composite
@@ -177,10 +179,16 @@ def scenarios(draw: st.DrawFn) -> tuple[Request, list[tuple[str, Policy]], Any, 
     identity = [(f"id{i}", draw(policies(req))) for i in range(draw(st.integers(0, 3)))]
     boundary = ("boundary", draw(policies(req))) if draw(st.booleans()) else None
     session_kind = draw(st.integers(0, 3))
-    session = None if session_kind < 2 else [(f"sess{i}", draw(policies(req))) for i in range(session_kind - 2 + 1)]
+    session = (
+        None
+        if session_kind < 2
+        else [(f"sess{i}", draw(policies(req))) for i in range(session_kind - 2 + 1)]
+    )
     if session_kind == 1 and draw(st.booleans()):
         session = []
-    resource = ("resource", draw(policies(req, resource_policy=True))) if draw(st.booleans()) else None
+    resource = (
+        ("resource", draw(policies(req, resource_policy=True))) if draw(st.booleans()) else None
+    )
     return req, identity, boundary, session, resource
 
 

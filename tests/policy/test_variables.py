@@ -56,7 +56,9 @@ def test_without_version_variables_are_literal() -> None:
 def test_variable_with_no_value_matches_no_resource() -> None:
     # "the resource that includes a policy variable with no value will not match any resource";
     # aws:username is not present for a role session (principal key table).
-    assert not allowed(HOME, "s3:GetObject", "arn:aws:s3:::mybucket/${aws:username}/x", role_session())
+    assert not allowed(
+        HOME, "s3:GetObject", "arn:aws:s3:::mybucket/${aws:username}/x", role_session()
+    )
     assert not allowed(HOME, "s3:GetObject", "arn:aws:s3:::mybucket//x", role_session())
 
 
@@ -87,9 +89,17 @@ def test_default_values() -> None:
 
 def test_multivalued_key_as_variable_has_no_value() -> None:
     # "you cannot use a multivalued context key as a policy variable"
-    doc = [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:TagKeys}"}]
+    doc = [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:TagKeys}"}
+    ]
     assert not allowed(doc, "s3:GetObject", "arn:aws:s3:::b/a", ctx={"aws:TagKeys": ["a"]})
-    doc2 = [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:TagKeys, 'd'}"}]
+    doc2 = [
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/${aws:TagKeys, 'd'}",
+        }
+    ]
     assert allowed(doc2, "s3:GetObject", "arn:aws:s3:::b/d", ctx={"aws:TagKeys": ["a", "b"]})
 
 
@@ -102,14 +112,26 @@ def test_special_characters() -> None:
 
 
 def test_substituted_value_is_literal_not_a_wildcard() -> None:
-    doc = [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:PrincipalTag/p}"}]
+    doc = [
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/${aws:PrincipalTag/p}",
+        }
+    ]
     ctx = {"aws:PrincipalTag/p": "a*"}
     assert allowed(doc, "s3:GetObject", "arn:aws:s3:::b/a*", ctx=ctx)
     assert not allowed(doc, "s3:GetObject", "arn:aws:s3:::b/abc", ctx=ctx)
 
 
 def test_variable_names_are_case_insensitive() -> None:
-    doc = [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": f"arn:aws:iam::{A}:user/${{AWS:UserName}}"}]
+    doc = [
+        {
+            "Effect": "Allow",
+            "Action": "iam:GetUser",
+            "Resource": f"arn:aws:iam::{A}:user/${{AWS:UserName}}",
+        }
+    ]
     assert allowed(doc, "iam:GetUser", f"arn:aws:iam::{A}:user/alice", user("alice"))
 
 

@@ -27,6 +27,23 @@ EXPECTED_TABLES = {
     "tags",
     "meta",
     "alembic_version",
+    # revision 0002
+    "groups",
+    "group_memberships",
+    "group_inline_policies",
+    "group_policy_attachments",
+    "role_inline_policies",
+    "role_policy_attachments",
+    "role_usage",
+    "instance_profiles",
+    "instance_profile_roles",
+    "login_profiles",
+    "account_password_policies",
+    "mfa_devices",
+    "oidc_providers",
+    "saml_providers",
+    "account_aliases",
+    "sagemaker_resources",
 }
 
 
@@ -35,13 +52,13 @@ def test_migrate_creates_schema_and_is_idempotent(store_url: str, tmp_path: Path
     try:
         assert store.schema_revision() is None
         store.migrate()
-        assert store.schema_revision() == head_revision() == "0001"
+        assert store.schema_revision() == head_revision()
         assert set(inspect(store.engine).get_table_names()) == EXPECTED_TABLES
         acct = store.create_account("a@example.com", "pw")
         epoch = store.epoch()
         store.migrate()
         store.migrate()
-        assert store.schema_revision() == "0001"
+        assert store.schema_revision() == head_revision()
         assert store.get_account(acct.account_id) == acct  # data survives
         assert store.epoch() == epoch  # not re-seeded
     finally:
@@ -86,7 +103,7 @@ def test_concurrent_migrations_from_several_processes(store_url: str, tmp_path: 
     results = [p.communicate(timeout=120) for p in procs]
     for p, (out, err) in zip(procs, results, strict=True):
         assert p.returncode == 0, err
-        assert out.split() == ["0001", "0"]
+        assert out.split() == [head_revision(), "0"]
     engine = make_engine(store_url)
     try:
         with engine.connect() as conn:
