@@ -9,6 +9,7 @@ policy engine's explanation.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 from sagegate.authz.context import global_keys
@@ -17,6 +18,7 @@ from sagegate.policy import (
     CompiledPolicy,
     Context,
     Decision,
+    Policy,
     PolicyKind,
     PolicySet,
     PrincipalInfo,
@@ -27,7 +29,7 @@ from sagegate.policy import (
     parse,
 )
 from sagegate.protocol.errors import ServiceError
-from sagegate.protocol.registry import Call, Caller, OperationSpec
+from sagegate.protocol.registry import Call, Caller, OperationSpec, ResourcePolicy
 
 
 class AccessDenied(ServiceError):
@@ -72,34 +74,79 @@ class Authorizer:
         if found.boundary is not None:
             arn, version, doc = found.boundary
             boundary = _compiled(arn, doc, version)
+        elif found.boundary_arn is not None:
+            # The boundary names a policy that no longer exists: nothing is within it.
+            boundary = compile_policy(Policy(statements=()), found.boundary_arn)
         return PolicySet(identity=tuple(identity), boundary=boundary)
 
     # -- decisions ------------------------------------------------------------------------------
 
     def check(self, call: Call, spec: OperationSpec, params: dict[str, Any]) -> None:
-        """Raise AccessDenied unless every resource of the call is allowed."""
+        """Raise AccessDenied unless every resource of the call, and every further check the
+        operation names (`spec.also`), is allowed."""
         caller = call.caller
-        keys = global_keys(call)
+        base = global_keys(call)
+        keys = dict(base)
         if spec.context is not None:
             keys.update(spec.context(call, params))
-        context = Context.build(keys)
-        principal = PrincipalInfo(
-            arn=caller.arn,
-            account=caller.account_id,
-            type=caller.type,
-            userid=caller.userid,
-            username=caller.username,
-            role_arn=caller.role_arn,
-            is_root=caller.is_root,
-        )
+        principal = _principal(caller)
         policies = self.policy_set(caller)
+        resource_account = None
+        if spec.resource_policy is not None:
+            found = spec.resource_policy(call, params)
+            if found is not None:
+                policies = replace(policies, resource=_resource_policy(found))
+                resource_account = found.account_id
+        context = Context.build(keys)
         for resource in spec.resources(call, params):
-            request = Request(
-                action=spec.action, resource=resource, principal=principal, context=context
+            self._decide(
+                Request(
+                    action=spec.action,
+                    resource=resource,
+                    principal=principal,
+                    context=context,
+                    resource_account=resource_account,
+                ),
+                policies,
             )
-            decision = evaluate(request, policies)
-            if not decision.allowed:
-                raise AccessDenied(denial_message(request, decision), decision)
+        if spec.also is not None:
+            identity_only = self.policy_set(caller)
+            for extra in spec.also(call, params):
+                ctx = Context.build({**base, **extra.context})
+                request = Request(
+                    action=extra.action, resource=extra.resource, principal=principal, context=ctx
+                )
+                self._decide(request, identity_only)
+
+    @staticmethod
+    def _decide(request: Request, policies: PolicySet) -> Decision:
+        decision = evaluate(request, policies)
+        if not decision.allowed:
+            raise AccessDenied(denial_message(request, decision), decision)
+        return decision
+
+
+def _principal(caller: Caller) -> PrincipalInfo:
+    return PrincipalInfo(
+        arn=caller.arn,
+        account=caller.account_id,
+        type=caller.type,
+        userid=caller.userid,
+        username=caller.username,
+        role_arn=caller.role_arn,
+        is_root=caller.is_root,
+    )
+
+
+def _resource_policy(found: ResourcePolicy) -> CompiledPolicy:
+    kind = PolicyKind.TRUST if found.kind == "trust" else PolicyKind.RESOURCE
+    key = (found.policy_id, kind.value, found.document)
+    hit = _compiled_cache.get(key)
+    if hit is None:
+        doc = found.document
+        hit = compile_policy(parse(doc, kind, max_size=len(doc)), found.policy_id)
+        _compiled_cache[key] = hit
+    return hit
 
 
 _compiled_cache: dict[tuple[str, str, str], CompiledPolicy] = {}
@@ -112,7 +159,9 @@ def _compiled(policy_id: str, document: str, version: str = "") -> CompiledPolic
     hit = _compiled_cache.get(key)
     if hit is None:
         # Stored documents were validated when written; their size quota was checked then.
-        hit = compile_policy(parse(document, PolicyKind.IDENTITY, max_size=len(document)), policy_id)
+        hit = compile_policy(
+            parse(document, PolicyKind.IDENTITY, max_size=len(document)), policy_id
+        )
         if len(_compiled_cache) > 10_000:
             _compiled_cache.clear()
         _compiled_cache[key] = hit

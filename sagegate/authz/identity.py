@@ -12,7 +12,7 @@ from typing import Any
 
 from sagegate.authz.epoch import EpochGuard
 from sagegate.protocol.registry import Caller
-from sagegate.sigv4 import SigV4Error, invalid_client_token_id
+from sagegate.sigv4 import invalid_client_token_id
 
 _MAX_CACHED = 100_000
 

@@ -1,3 +1,15 @@
 """The IAM service: importing this package registers its operations."""
 
-from sagegate.iam import access_keys, user_policies, users  # noqa: F401
+from sagegate.iam import (  # noqa: F401
+    access_keys,
+    account,
+    groups,
+    instance_profiles,
+    login_profiles,
+    managed_policies,
+    mfa,
+    providers,
+    roles,
+    user_policies,
+    users,
+)

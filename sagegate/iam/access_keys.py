@@ -48,7 +48,10 @@ def list_access_keys(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 def update_access_key(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         call.store.update_access_key(
-            call.caller.account_id, _user_name(call, params), params["AccessKeyId"], params["Status"]
+            call.caller.account_id,
+            _user_name(call, params),
+            params["AccessKeyId"],
+            params["Status"],
         )
     return {}
 

@@ -61,9 +61,33 @@ class Call:
     secure_transport: bool = False
 
 
+@dataclass(frozen=True)
+class Check:
+    """A further authorization a call needs besides its own action, e.g. `iam:PassRole` on the
+    role a SageMaker call passes (with `iam:PassedToService`), or `sagemaker:AddTags` when a
+    create call carries tags. `context` adds condition keys to the global ones."""
+
+    action: str
+    resource: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResourcePolicy:
+    """A resource-based policy that takes part in the decision: a role's trust policy for
+    `sts:AssumeRole`, later bucket or key policies. `account_id` owns the resource."""
+
+    document: str
+    account_id: str
+    policy_id: str  # what explanations call it, e.g. the role ARN
+    kind: Literal["trust", "resource"] = "resource"
+
+
 Handler = Callable[[Call, dict[str, Any]], dict[str, Any]]
 ResourceFn = Callable[[Call, dict[str, Any]], list[str]]
 ContextFn = Callable[[Call, dict[str, Any]], dict[str, Any]]
+AlsoFn = Callable[[Call, dict[str, Any]], list[Check]]
+ResourcePolicyFn = Callable[[Call, dict[str, Any]], ResourcePolicy | None]
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,8 @@ class OperationSpec:
     context: ContextFn | None = None
     authorize: bool = True  # False: always allowed once authenticated (sts:GetCallerIdentity)
     signed: bool = True  # False: AssumeRoleWithWebIdentity / WithSAML are unsigned calls
+    also: AlsoFn | None = None  # further checks (iam:PassRole, sagemaker:AddTags, ...)
+    resource_policy: ResourcePolicyFn | None = None  # e.g. the trust policy for sts:AssumeRole
 
 
 class Registry:
@@ -92,6 +118,8 @@ class Registry:
         context: ContextFn | None = None,
         authorize: bool = True,
         signed: bool = True,
+        also: AlsoFn | None = None,
+        resource_policy: ResourcePolicyFn | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator: `@registry.operation("iam", "CreateUser", resources=user_arn)`."""
 
@@ -108,6 +136,8 @@ class Registry:
                 context=context,
                 authorize=authorize,
                 signed=signed,
+                also=also,
+                resource_policy=resource_policy,
             )
             return handler
 

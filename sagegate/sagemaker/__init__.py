@@ -1,0 +1,1 @@
+"""The SageMaker service: importing this package registers its operations."""

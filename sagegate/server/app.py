@@ -83,7 +83,7 @@ class ApiEndpoint:
 
 def _too_large(limit: int) -> RawResponse:
     body = (
-        '<ErrorResponse><Error><Type>Sender</Type><Code>RequestEntityTooLarge</Code>'
+        "<ErrorResponse><Error><Type>Sender</Type><Code>RequestEntityTooLarge</Code>"
         f"<Message>Request body is larger than the limit of {limit} bytes.</Message>"
         "</Error></ErrorResponse>"
     ).encode()

@@ -16,14 +16,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from sagegate import iam, sts  # noqa: F401  (importing registers the operations)
+from sagegate import iam, sagemaker, sts  # noqa: F401  (importing registers the operations)
 from sagegate.authz import Authorizer, EpochGuard, Identities
 from sagegate.authz.usage import UsageRecorder
 from sagegate.protocol import (
     NotImplementedOperation,
     ResolveError,
     ServiceError,
-    service_model,
     parse_form,
     parse_json_request,
     parse_query_request,
@@ -32,6 +31,7 @@ from sagegate.protocol import (
     serialize_json_response,
     serialize_query_error,
     serialize_query_response,
+    service_model,
     validate,
 )
 from sagegate.protocol.registry import Call, Caller, Registry, registry

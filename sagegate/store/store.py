@@ -22,16 +22,33 @@ from sqlalchemy import Engine
 
 from sagegate.store import engine as _engine
 from sagegate.store.accounts import AccountsMixin
+from sagegate.store.credentials import CredentialsMixin
+from sagegate.store.groups import GroupsMixin
+from sagegate.store.instance_profiles import InstanceProfilesMixin
 from sagegate.store.keyring import Keyring
 from sagegate.store.keys import AccessKeysMixin
 from sagegate.store.passwords import Passwords
 from sagegate.store.policies import PoliciesMixin
+from sagegate.store.providers import ProvidersMixin
+from sagegate.store.roles import RolesMixin
+from sagegate.store.sagemaker import SageMakerMixin
 from sagegate.store.users import UsersMixin
 
 DB_FILE = "sagegate.db"
 
 
-class Store(AccountsMixin, UsersMixin, AccessKeysMixin, PoliciesMixin):
+class Store(
+    AccountsMixin,
+    UsersMixin,
+    AccessKeysMixin,
+    PoliciesMixin,
+    GroupsMixin,
+    RolesMixin,
+    InstanceProfilesMixin,
+    CredentialsMixin,
+    ProvidersMixin,
+    SageMakerMixin,
+):
     def __init__(self, engine: Engine, keyring: Keyring, passwords: Passwords) -> None:
         super().__init__(engine, keyring, passwords)
         self._init_key_use()

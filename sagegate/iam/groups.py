@@ -1,0 +1,3 @@
+"""IAM groups: Create/Get/List/Update/DeleteGroup, AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser, group inline and attached policies."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Console passwords: Create/Get/Update/DeleteLoginProfile, ChangePassword, the account password policy."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Identity providers: OpenID Connect and SAML providers."""
+
+from __future__ import annotations

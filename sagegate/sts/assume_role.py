@@ -1,0 +1,3 @@
+"""sts:AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML."""
+
+from __future__ import annotations

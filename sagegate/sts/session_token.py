@@ -1,0 +1,3 @@
+"""sts:GetSessionToken, GetFederationToken, GetAccessKeyInfo, DecodeAuthorizationMessage."""
+
+from __future__ import annotations
