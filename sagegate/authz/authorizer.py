@@ -8,8 +8,9 @@ policy engine's explanation.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
-from dataclasses import replace
 from typing import Any
 
 from sagegate.authz.context import global_keys
@@ -30,6 +31,7 @@ from sagegate.policy import (
 )
 from sagegate.protocol.errors import ServiceError
 from sagegate.protocol.registry import Call, Caller, OperationSpec, ResourcePolicy
+from sagegate.store import NotFound, SessionFacts
 
 
 class AccessDenied(ServiceError):
@@ -52,22 +54,27 @@ class Authorizer:
     # -- policies -------------------------------------------------------------------------------
 
     def policy_set(self, caller: Caller) -> PolicySet:
-        key = caller.user_id or caller.arn
+        key = _policy_key(caller)
         hit = self._sets.get(key)
         if hit is None:
             hit = self._load(caller)
             with self._lock:
+                if len(self._sets) >= 100_000:
+                    self._sets.clear()
                 self._sets[key] = hit
         return hit
 
     def _load(self, caller: Caller) -> PolicySet:
+        facts = caller.session.get("facts")
+        if facts is not None and facts.kind in ("AssumedRole", "FederatedUser"):
+            return self._load_session(caller, facts)
         if caller.is_root or caller.user_id is None:
             return PolicySet()
         found = self._store.principal_policies_for_user(caller.user_id)
-        label = f"user/{caller.username}"
+        owners = found.inline_owners or (f"user/{caller.username}",) * len(found.inline)
         identity = [
-            _compiled(f"arn:aws:iam::{caller.account_id}:{label} inline policy {name}", doc)
-            for name, doc in found.inline
+            _compiled(f"arn:aws:iam::{caller.account_id}:{owner} inline policy {name}", doc)
+            for owner, (name, doc) in zip(owners, found.inline, strict=True)
         ]
         identity += [_compiled(arn, doc, version) for arn, version, doc in found.managed]
         boundary = None
@@ -78,6 +85,63 @@ class Authorizer:
             # The boundary names a policy that no longer exists: nothing is within it.
             boundary = compile_policy(Policy(statements=()), found.boundary_arn)
         return PolicySet(identity=tuple(identity), boundary=boundary)
+
+    def _load_session(self, caller: Caller, facts: SessionFacts) -> PolicySet:
+        """A role session: the role's policies and boundary (by role id: a role deleted and
+        created again is another role) and the session policies. A federated user: the IAM
+        user's policies and the session policies (*Session policies*: the session's permissions
+        are the intersection of the two; without session policies it has none)."""
+        base: PolicySet
+        if facts.kind == "AssumedRole":
+            try:
+                found = self._store.principal_policies_for_role(facts.role_id)
+            except NotFound:  # the role is gone: nothing is allowed
+                base = PolicySet()
+            else:
+                label = f"arn:aws:iam::{facts.account_id}:role/{facts.role_name} inline policy"
+                identity = [_compiled(f"{label} {name}", doc) for name, doc in found.inline]
+                identity += [_compiled(arn, doc, version) for arn, version, doc in found.managed]
+                boundary = None
+                if found.boundary is not None:
+                    arn, version, doc = found.boundary
+                    boundary = _compiled(arn, doc, version)
+                elif found.boundary_arn is not None:
+                    boundary = compile_policy(Policy(statements=()), found.boundary_arn)
+                base = PolicySet(identity=tuple(identity), boundary=boundary)
+        elif facts.user_id is None:  # the root user's federation token: only the session gate
+            base = PolicySet(identity=(_ALLOW_ALL,))
+        else:
+            user = Caller(
+                account_id=facts.account_id,
+                type="User",
+                arn=caller.role_arn or "",
+                userid=facts.user_id,
+                user_id=facts.user_id,
+                username=facts.user_name,
+                user_path=facts.user_path,
+            )
+            try:
+                base = self.policy_set(user)
+            except NotFound:  # the user is gone
+                base = PolicySet()
+        if facts.kind == "FederatedUser":
+            # *GetFederationToken*: no IAM operation, no STS operation but GetCallerIdentity.
+            base = PolicySet(identity=(*base.identity, _FEDERATED_LIMITS), boundary=base.boundary)
+        session: tuple[CompiledPolicy, ...] | None = None
+        if facts.has_session_policies:
+            found_session = []
+            if facts.policy is not None:
+                label = f"{caller.arn} session policy"
+                found_session.append(_session_compiled(label, facts.policy))
+            for arn in facts.policy_arns:
+                try:
+                    version, doc = self._store.get_default_policy_document(arn)
+                except NotFound:  # deleted since: it allows nothing
+                    found_session.append(compile_policy(Policy(statements=()), arn))
+                else:
+                    found_session.append(_compiled(arn, doc, version))
+            session = tuple(found_session)
+        return PolicySet(identity=base.identity, boundary=base.boundary, session=session)
 
     # -- decisions ------------------------------------------------------------------------------
 
@@ -95,7 +159,7 @@ class Authorizer:
         if spec.resource_policy is not None:
             found = spec.resource_policy(call, params)
             if found is not None:
-                policies = replace(policies, resource=_resource_policy(found))
+                policies = policies.with_resource(_resource_policy(found))
                 resource_account = found.account_id
         context = Context.build(keys)
         for resource in spec.resources(call, params):
@@ -124,6 +188,46 @@ class Authorizer:
         if not decision.allowed:
             raise AccessDenied(denial_message(request, decision), decision)
         return decision
+
+
+def _policy_key(caller: Caller) -> str:
+    """What a cached policy set is keyed by: the user (or root) — also under GetSessionToken
+    credentials —, or for role and federated sessions the role or user and the session policies
+    together, so that sessions of one role with the same session policies share one set."""
+    facts = caller.session.get("facts")
+    if facts is None or facts.kind not in ("AssumedRole", "FederatedUser"):
+        return caller.user_id or caller.arn
+    digest = hashlib.sha256(
+        json.dumps([facts.policy, list(facts.policy_arns)]).encode()
+    ).hexdigest()
+    return f"{facts.kind}:{facts.role_id or facts.user_id or facts.account_id}:{digest}"
+
+
+# The identity side of a federated session made by the root user: everything, within the session.
+_ALLOW_ALL = compile_policy(
+    parse('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'),
+    "root",
+)
+
+
+_FEDERATED_LIMITS = compile_policy(
+    parse(
+        '{"Version":"2012-10-17","Statement":[{"Sid":"FederatedUserLimits","Effect":"Deny",'
+        '"Action":["iam:*","sts:*"],"Resource":"*"}]}'
+    ),
+    "federated user session limits",
+)
+
+
+def _session_compiled(policy_id: str, document: str) -> CompiledPolicy:
+    key = (policy_id, "session", document)
+    hit = _compiled_cache.get(key)
+    if hit is None:
+        hit = compile_policy(parse(document, PolicyKind.SESSION, max_size=len(document)), policy_id)
+        if len(_compiled_cache) > 10_000:
+            _compiled_cache.clear()
+        _compiled_cache[key] = hit
+    return hit
 
 
 def _principal(caller: Caller) -> PrincipalInfo:

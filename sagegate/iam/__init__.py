@@ -9,7 +9,10 @@ from sagegate.iam import (  # noqa: F401
     managed_policies,
     mfa,
     providers,
+    role_policies,
     roles,
+    simulator,
+    service_linked_roles,
     user_policies,
     users,
 )

@@ -20,14 +20,16 @@ from typing import Literal
 from . import ast
 from .conditions import CompiledCondition, compile_condition
 from .context import Context, PrincipalInfo
+from .explain import Layer, MatchedStatement
 from .matching import Glob
 from .variables import Template, compile_template
 
 PrincipalMatch = Literal["direct", "role", "account"]
 """How a ``Principal`` element named the caller (see *Policy evaluation logic*, resource-based
 policies in the same account): ``direct`` — the user, the role session or federated session
-itself, a service, a provider, or ``*``; ``role`` — the role ARN of an assumed-role session
-(limited by a permissions boundary or session policy); ``account`` — the account
+itself, a service, a provider, or ``*``; ``role`` — `PrincipalInfo.role_arn`, i.e. the role ARN
+of an assumed-role session or the IAM user a federated-user session came from (limited by a
+permissions boundary or session policy); ``account`` — the account
 (``arn:aws:iam::A:root`` or ``A``): delegation, the account's own policies must also allow."""
 
 
@@ -105,6 +107,7 @@ def compile_principal(pr: ast.Principal) -> PrincipalMatcher:
 
 
 ResourceTest = Callable[[str, Context], bool]
+Entry = tuple["CompiledStatement", MatchedStatement]
 
 
 def _always(resource: str, ctx: Context) -> bool:
@@ -179,7 +182,10 @@ class CompiledPolicy:
     statements: tuple[CompiledStatement, ...]
     policy: ast.Policy = field(repr=False)
     _by_action: dict[str, tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]]] = (
-        field(default_factory=dict, compare=False, hash=False, repr=False)
+        field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
+    )
+    _entries: dict[tuple[str, str], tuple[tuple[Entry, ...], tuple[Entry, ...]]] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
     )
 
     @property
@@ -201,6 +207,29 @@ class CompiledPolicy:
             if len(self._by_action) >= 4096:
                 self._by_action.clear()
             self._by_action[action_lower] = hit
+        return hit
+
+    def entries(
+        self, action_lower: str, layer: Layer
+    ) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:
+        """`candidates`, each paired with its ready-made explanation record for `layer`."""
+        key = (action_lower, layer)
+        hit = self._entries.get(key)
+        if hit is None:
+            denies, allows = self.candidates(action_lower)
+            hit = (
+                tuple(
+                    (s, MatchedStatement(self.policy_id, s.sid, s.index, s.effect, layer))
+                    for s in denies
+                ),
+                tuple(
+                    (s, MatchedStatement(self.policy_id, s.sid, s.index, s.effect, layer))
+                    for s in allows
+                ),
+            )
+            if len(self._entries) >= 4096:
+                self._entries.clear()
+            self._entries[key] = hit
         return hit
 
 

@@ -301,29 +301,23 @@ class CompiledCondition:
     compare: str
     templates: tuple[Template, ...]  # values with policy variables (resolved per request)
     literal_values: tuple[str, ...]
-    matcher: Matcher | None = field(compare=False)  # static matcher when no templates
+    matcher: Matcher | None = field(compare=False)  # over literal_values (None: unknown/Null)
     errors: tuple[str, ...] = ()  # policy values that cannot be read: the condition never matches
     null_values: tuple[bool, ...] = ()
 
     def _request_matcher(self, ctx: Context) -> Matcher:
-        if self.matcher is not None:
-            return self.matcher
-        resolved = list(self.literal_values)
-        for t in self.templates:
-            text = t.text(ctx)
-            if text is not None:  # a variable with no value matches nothing
-                resolved.append(text)
+        literal = self.matcher
+        assert literal is not None
+        if not self.templates:
+            return literal
+        # A variable with no value matches nothing (its value is dropped).
         if self.family == "StringLike":
             # substituted text and ${*} ${?} ${$} are literal, not wildcards
-            globs = [compiled_glob(v) for v in self.literal_values]
-            tglobs = [g for g in (t.glob(ctx) for t in self.templates) if g is not None]
-            return lambda v: any(g.matches(v) for g in globs) or any(g.matches(v) for g in tglobs)
-        if self.family == "Arn":
-            pats = list(self.literal_values)
-            tpats = [t.text(ctx) for t in self.templates]
-            allp = pats + [p for p in tpats if p is not None]
-            return lambda v: any(arn_like(p, v) for p in allp)
-        return _build_matcher(self.family, self.compare, resolved)[0]
+            tms = tuple(g.matches for g in (t.glob(ctx) for t in self.templates) if g is not None)
+            return lambda v: literal(v) or any(m(v) for m in tms)
+        texts = [x for x in (t.text(ctx) for t in self.templates) if x is not None]
+        resolved = _build_matcher(self.family, self.compare, texts)[0]
+        return lambda v: literal(v) or resolved(v)
 
     def evaluate(self, ctx: Context, missing: list[str], diagnostics: list[str]) -> bool:
         """True if the condition is satisfied for this request."""
@@ -394,10 +388,7 @@ def compile_condition(clause: ast.ConditionClause, variables_enabled: bool) -> C
             literals.append(v)
         else:
             templates.append(t)
-    matcher: Matcher | None = None
-    errors_t: tuple[str, ...] = ()
-    if not templates:
-        matcher, errors_t = _build_matcher(spec.family, spec.compare, literals)
+    matcher, errors_t = _build_matcher(spec.family, spec.compare, literals)
     return CompiledCondition(
         clause, clause.key.lower(), set_op, base, if_exists, spec.negated, spec.family,
         spec.compare, tuple(templates), tuple(literals), matcher, errors_t,

@@ -96,7 +96,10 @@ class PrincipalInfo:
     `arn` is the principal's own ARN (user ARN, ``arn:aws:sts::A:assumed-role/R/S``,
     ``arn:aws:sts::A:federated-user/N``, ``arn:aws:iam::A:root``, a service name such as
     ``sagemaker.amazonaws.com`` for ``Service``, or "*"/"anonymous" for ``Anonymous``).
-    `role_arn` is the role of an assumed-role session; `provider` the identity provider
+    `role_arn` is what the session was created from: the role ARN of an assumed-role session, or
+    the ARN of the IAM user who called GetFederationToken for a federated-user session (a
+    resource-based policy naming it is limited by the boundary and session policies, per
+    *Policy evaluation logic*); `provider` the identity provider
     (``arn:aws:iam::A:oidc-provider/...``, ``...:saml-provider/...`` or e.g.
     ``accounts.google.com``) that a ``Federated`` principal element names;
     `has_boundary` is derived by the evaluator from the policy set and need not be set.
@@ -152,7 +155,8 @@ def principal_context(
     }
     if principal.type not in ("Anonymous", "Service"):
         values["aws:PrincipalAccount"] = principal.account
-        values["aws:PrincipalArn"] = principal.role_arn or principal.arn
+        arn = principal.role_arn if principal.type == "AssumedRole" else None
+        values["aws:PrincipalArn"] = arn or principal.arn
     if principal.type == "User" and principal.username is not None:
         values["aws:username"] = principal.username
     if source_ip is not None:

@@ -15,16 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-from .compile import CompiledPolicy, CompiledStatement, PrincipalMatch
+from .compile import CompiledPolicy, CompiledStatement, Entry, PrincipalMatch
 from .context import Context, PrincipalInfo, Request
 from .explain import Decision, Layer, MatchedStatement, Reason
 
-Entry = tuple[CompiledStatement, MatchedStatement]
 
-
-class _Plan(NamedTuple):
-    """The statements of a policy set that can apply to one action, per layer and effect, each
-    with its ready-made explanation record."""
+class _IdentityPlan(NamedTuple):
+    """The statements of the identity side of a policy set that can apply to one action, per
+    layer and effect, each with its ready-made explanation record."""
 
     identity_deny: tuple[Entry, ...]
     identity_allow: tuple[Entry, ...]
@@ -32,8 +30,9 @@ class _Plan(NamedTuple):
     boundary_allow: tuple[Entry, ...]
     session_deny: tuple[Entry, ...]
     session_allow: tuple[Entry, ...]
-    resource_deny: tuple[Entry, ...]
-    resource_allow: tuple[Entry, ...]
+
+
+_NO_ENTRIES: tuple[tuple[Entry, ...], tuple[Entry, ...]] = ((), ())
 
 
 @dataclass(frozen=True)
@@ -43,21 +42,32 @@ class PolicySet:
     `identity`: the principal's identity-based policies (user inline + managed, group policies;
     or the role's policies for a role session). `boundary`: its permissions boundary, if any.
     `session`: the session policies of a temporary session (None when the session has none —
-    then there is no session gate; an empty tuple means "session policies were passed but none
+    then there is no session gate, except that a federated-user session without session
+    policies is implicitly denied; an empty tuple means "session policies were passed but none
     allows", which denies). `resource`: the resource-based policy of the target (a role's trust
     policy for sts:AssumeRole*), or None.
 
-    A PolicySet is immutable; it keeps a per-action index of the statements that can apply
-    (filled on first use), so cache and reuse it per principal.
+    A PolicySet is immutable; it keeps a per-action index of the identity-side statements that
+    can apply (filled on first use), so cache and reuse it per principal, and attach a resource
+    policy with :meth:`with_resource`, which shares that index (``dataclasses.replace`` works
+    too but starts a new, empty index).
     """
 
     identity: tuple[CompiledPolicy, ...] = ()
     boundary: CompiledPolicy | None = None
     session: tuple[CompiledPolicy, ...] | None = None
     resource: CompiledPolicy | None = None
-    _plans: dict[str, _Plan] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _plans: dict[str, _IdentityPlan] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
 
-    def plan(self, action_lower: str) -> _Plan:
+    def with_resource(self, resource: CompiledPolicy | None) -> PolicySet:
+        """This policy set with `resource` as its resource-based policy, sharing the index."""
+        new = PolicySet(self.identity, self.boundary, self.session, resource)
+        object.__setattr__(new, "_plans", self._plans)
+        return new
+
+    def plan(self, action_lower: str) -> _IdentityPlan:
         hit = self._plans.get(action_lower)
         if hit is None:
             hit = self._make_plan(action_lower)
@@ -66,30 +76,22 @@ class PolicySet:
             self._plans[action_lower] = hit
         return hit
 
-    def _make_plan(self, action: str) -> _Plan:
+    def _make_plan(self, action: str) -> _IdentityPlan:
         def entries(
-            pols: tuple[CompiledPolicy, ...], layer: Layer, deny: bool
-        ) -> tuple[Entry, ...]:
-            out: list[Entry] = []
+            pols: tuple[CompiledPolicy, ...], layer: Layer
+        ) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:
+            denies: list[Entry] = []
+            allows: list[Entry] = []
             for pol in pols:
-                for st in pol.candidates(action)[0 if deny else 1]:
-                    m = MatchedStatement(pol.policy_id, st.sid, st.index, st.effect, layer)
-                    out.append((st, m))
-            return tuple(out)
+                d, a = pol.entries(action, layer)
+                denies.extend(d)
+                allows.extend(a)
+            return tuple(denies), tuple(allows)
 
-        b = () if self.boundary is None else (self.boundary,)
-        s = self.session or ()
-        r = () if self.resource is None else (self.resource,)
-        return _Plan(
-            entries(self.identity, "identity", True),
-            entries(self.identity, "identity", False),
-            entries(b, "boundary", True),
-            entries(b, "boundary", False),
-            entries(s, "session", True),
-            entries(s, "session", False),
-            entries(r, "resource", True),
-            entries(r, "resource", False),
-        )
+        i = entries(self.identity, "identity")
+        b = entries(() if self.boundary is None else (self.boundary,), "boundary")
+        s = entries(self.session or (), "session")
+        return _IdentityPlan(*i, *b, *s)
 
 
 def _applies(
@@ -182,11 +184,14 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     4   same account; a resource-based Allow names the caller   allowed, RESOURCE_ALLOW (no
         directly: the user, the role session, the federated     gate applies)
         session, the service, the provider or "*"
-    5   same account; it names the session's role ARN           allowed, RESOURCE_ALLOW if the
+    5   same account; it names the session's role ARN (or the   allowed, RESOURCE_ALLOW if the
+        IAM user a federated-user session came from)
                                                                 boundary and session policies
                                                                 allow, else NO_<gate>_ALLOW
     6   it names only the account (delegation)                  no effect: go on
     7   the identity side allows                                allowed, IDENTITY_ALLOW
+        (a federated-user session without session policies
+        never passes the session gate)
     8   otherwise                                               implicitDeny, the first layer
                                                                 without an Allow (identity,
                                                                 boundary, session; resource
@@ -201,7 +206,11 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     ctx = request.context
     missing: list[str] = []
     diag: list[str] = []
-    plan = policies.plan(request.action.lower())
+    action = request.action.lower()
+    plan = policies.plan(action)
+    resource_deny, resource_allow = (
+        _NO_ENTRIES if policies.resource is None else policies.resource.entries(action, "resource")
+    )
     is_root = p.is_root
     # The root user "is not affected by identity-based policies"; it has no boundary or
     # session policies. Services and anonymous callers have no identity side at all.
@@ -217,7 +226,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         for st, m in plan.identity_deny:
             if _applies(st, resource, ctx, missing, diag):
                 denied.append(m)
-    for st, m in plan.resource_deny:
+    for st, m in resource_deny:
         if _principal_match(st, p, has_boundary) is not None and _applies(
             st, resource, ctx, missing, diag
         ):
@@ -252,6 +261,11 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
             if s is None:
                 return Reason.NO_SESSION_ALLOW, ()
             found.append(s)
+        elif p.type == "FederatedUser":
+            # *Policy evaluation logic*, session policies: "If there is no session policy, the
+            # code checks whether the principal is a role session. If the principal is a role
+            # session, then the request is Allowed. Otherwise, the request is implicitly denied"
+            return Reason.NO_SESSION_ALLOW, ()
         return None, tuple(found)
 
     # The identity side: an identity-based Allow inside the gates. Returns the reason it
@@ -271,7 +285,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     # direct > role > account.
     how: PrincipalMatch | None = None
     res_stmt: MatchedStatement | None = None
-    for st, m in plan.resource_allow:
+    for st, m in resource_allow:
         way = _principal_match(st, p, has_boundary)
         if way is None or (how is not None and _RANK[way] <= _RANK[how]):
             continue

@@ -94,7 +94,7 @@ class Template:
     source: str
     parts: tuple[Part, ...]
     _cache: dict[tuple[bool, tuple[str, ...]], Matcher] = field(
-        default_factory=dict, compare=False, hash=False, repr=False
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
     )
 
     @property

@@ -61,6 +61,7 @@ class Deployment:
     proc: subprocess.Popen[bytes] | None = None
     account: dict[str, Any] = field(default_factory=dict)
     log_path: Path | None = None
+    workers: int = 1
 
     @property
     def endpoint(self) -> str:
@@ -91,7 +92,7 @@ class Deployment:
         with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(
                 [SAGEGATE, "serve", *self._db_args(), "--port", str(self.port)]
-                + ["--log-level", "info"],
+                + ["--log-level", "info", "--workers", str(self.workers)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -9,7 +9,7 @@ import socket
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.harness import Deployment
+from tests.e2e.harness import Credentials, Deployment
 
 
 def test_request_id_header(deployment: Deployment) -> None:
@@ -100,3 +100,25 @@ def test_restart_keeps_everything_even_after_kill_9(fresh: Deployment) -> None:
     # signal, so the exit status is the signal's).
     assert fresh.stop(signal.SIGTERM) in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in fresh.log()
+
+
+def test_revocation_reaches_every_worker_process(fresh: Deployment) -> None:
+    """Two worker processes share the store; a key deactivated through one stops working in
+    both on the very next request (the authorization epoch drops every cache)."""
+    fresh.workers = 2
+    fresh.init()
+    fresh.start()
+    iam = fresh.client("iam")
+    iam.create_user(UserName="multi")
+    key = iam.create_access_key(UserName="multi")["AccessKey"]
+    creds = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+    for _ in range(8):  # new clients, new connections: both workers see and cache the key
+        assert fresh.client("sts", creds).get_caller_identity()["Arn"].endswith(":user/multi")
+    iam.update_access_key(UserName="multi", AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    for _ in range(8):
+        with pytest.raises(ClientError) as e:
+            fresh.client("sts", creds).get_caller_identity()
+        assert e.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    pids = {line.split("[")[1].split("]")[0] for line in fresh.log().splitlines()
+            if "Started server process" in line}
+    assert len(pids) == 2

@@ -445,6 +445,10 @@ def reference_evaluate(
             return "NO_BOUNDARY_ALLOW"
         if session is not None and not allows["session"]:
             return "NO_SESSION_ALLOW"
+        # "If there is no session policy ... If the principal is a role session, then the
+        # request is Allowed. Otherwise, the request is implicitly denied"
+        if session is None and p.type == "FederatedUser":
+            return "NO_SESSION_ALLOW"
         return None
 
     def identity_side() -> str | None:

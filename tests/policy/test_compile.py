@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from sagegate.policy.compile import compile_principal
 
 from ._build import A, B, compiled, policy, request, role_session, root, user
 
-DOC = [
+DOC: list[dict[str, Any]] = [
     {"Sid": "A", "Effect": "Allow", "Action": ["iam:Get*", "s3:*"], "Resource": "*",
      "Condition": {"StringLike": {"aws:PrincipalTag/team": "${aws:username}-*"}}},
     {"Sid": "D", "Effect": "Deny", "Action": "iam:GetUser",
@@ -124,3 +125,28 @@ def test_same_account_trust_policy_naming_the_user() -> None:
     )
     assert evaluate(other, PolicySet(resource=trust_b)).reason is Reason.NO_IDENTITY_ALLOW
     assert evaluate(other, PolicySet((allow,), resource=trust_b)).allowed
+
+
+def test_attaching_a_resource_policy_never_reuses_a_stale_index() -> None:
+    import dataclasses
+
+    base = PolicySet(
+        identity=(compiled([{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]),)
+    )
+    res = "arn:aws:s3:::b/k"
+    grant = compiled(
+        [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": res}], "rp1"
+    )
+    deny = compiled(
+        [{"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": res}], "rp2"
+    )
+    r = request("s3:GetObject", res)
+    assert evaluate(r, base.with_resource(grant)).allowed
+    assert evaluate(r, base.with_resource(deny)).reason is Reason.EXPLICIT_DENY_RESOURCE
+    assert evaluate(r, dataclasses.replace(base, resource=grant)).allowed
+    assert evaluate(r, dataclasses.replace(base.with_resource(grant), resource=deny)).effect == (
+        "explicitDeny"
+    )
+    assert evaluate(r, base).reason is Reason.NO_IDENTITY_ALLOW
+    shared = base.with_resource(grant)
+    assert shared.plan("s3:getobject") is base.plan("s3:getobject")

@@ -436,3 +436,127 @@ def test_statement_order_and_policy_order_do_not_matter() -> None:
     b = ident(DENY_ALL, ALLOW_ALL)
     for ps in (PolicySet(identity=a), PolicySet(identity=b)):
         assert evaluate(request("iam:GetUser"), ps).effect == "explicitDeny"
+
+
+# --- the worked examples of "Policy evaluation logic" ----------------------------------------
+
+CARLOS_IDENTITY = [
+    {"Sid": "AllowS3ListRead", "Effect": "Allow",
+     "Action": ["s3:GetBucketLocation", "s3:GetAccountPublicAccessBlock", "s3:ListAccessPoints",
+                "s3:ListAllMyBuckets"],
+     "Resource": "arn:aws:s3:::*"},
+    {"Sid": "AllowS3Self", "Effect": "Allow", "Action": "s3:*",
+     "Resource": ["arn:aws:s3:::carlossalazar/*", "arn:aws:s3:::carlossalazar"]},
+    {"Sid": "DenyS3Logs", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::*log*"},
+]  # fmt: skip
+CARLOS_BUCKET = [
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/carlossalazar"},
+     "Action": "s3:*",
+     "Resource": ["arn:aws:s3:::carlossalazar/*", "arn:aws:s3:::carlossalazar"]},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("resource", "with_identity", "effect", "reason", "sid"),
+    [
+        # "It finds one, because the identity-based policy explicitly denies Carlos access to
+        # any S3 buckets used for logging"
+        ("arn:aws:s3:::carlossalazar-logs/file", True, "explicitDeny",
+         Reason.EXPLICIT_DENY_IDENTITY, "DenyS3Logs"),
+        # "Both the identity-based policy and the resource-based policy allow the request"
+        ("arn:aws:s3:::carlossalazar/file", True, "allowed", Reason.RESOURCE_ALLOW, None),
+        # "If one of the policy types allows the request and the other doesn't, the request is
+        # still allowed" (same account)
+        ("arn:aws:s3:::carlossalazar/file", False, "allowed", Reason.RESOURCE_ALLOW, None),
+    ],
+)  # fmt: skip
+def test_carlos_example(
+    resource: str, with_identity: bool, effect: str, reason: Reason, sid: str | None
+) -> None:
+    # EVAL, "Example identity-based and resource-based policy evaluation"
+    ps = PolicySet(
+        identity=ident(CARLOS_IDENTITY) if with_identity else (),
+        resource=compiled(CARLOS_BUCKET, "bucket policy"),
+    )
+    d = evaluate(request("s3:PutObject", resource, user("carlossalazar")), ps)
+    assert (d.effect, d.reason) == (effect, reason)
+    if sid is not None:
+        assert d.matched[0].sid == sid
+
+
+@pytest.mark.parametrize(
+    ("action", "effect"),
+    [
+        ("iam:GetUser", "allowed"),
+        ("iam:ListRoles", "allowed"),
+        ("iam:CreatePolicy", "implicitDeny"),
+        ("iam:GetOrganizationsAccessReport", "explicitDeny"),
+        ("iam:GenerateCredentialReport", "explicitDeny"),
+    ],
+)
+def test_explicit_and_implicit_denies_example(action: str, effect: str) -> None:
+    # EVAL, "The difference between explicit and implicit denies" (AllowGetList / DenyReports),
+    # plus another policy granting iam:GenerateCredentialReport: "report-related requests are
+    # still denied because of this explicit deny"
+    doc = [
+        {"Sid": "AllowGetList", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"},
+        {"Sid": "DenyReports", "Effect": "Deny", "Action": "iam:*Report", "Resource": "*"},
+    ]  # fmt: skip
+    extra = [{"Effect": "Allow", "Action": "iam:GenerateCredentialReport", "Resource": "*"}]
+    assert evaluate(request(action), PolicySet(identity=ident(doc, extra))).effect == effect
+
+
+def test_federated_user_sessions() -> None:
+    # EVAL, "IAM federated user sessions": a resource-based policy naming the federated user ARN
+    # grants directly; naming the IAM user who federated is limited by the session policy; and
+    # "If there is no session policy ... Otherwise [not a role session], the request is
+    # implicitly denied".
+    from sagegate.policy import PrincipalInfo
+
+    fed = PrincipalInfo(
+        f"arn:aws:sts::{A}:federated-user/carlos", A, "FederatedUser", f"{A}:carlos",
+        role_arn=f"arn:aws:iam::{A}:user/admin",
+    )  # fmt: skip
+    narrow = (compiled([{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}], "session"),)
+    direct = resource_policy({"AWS": f"arn:aws:sts::{A}:federated-user/carlos"})
+    via_user = resource_policy({"AWS": f"arn:aws:iam::{A}:user/admin"})
+    r = request("s3:GetObject", S3_RES, fed)
+    assert evaluate(r, PolicySet(session=narrow, resource=direct)).allowed
+    d = evaluate(r, PolicySet(session=narrow, resource=via_user))
+    assert d.reason is Reason.NO_SESSION_ALLOW
+    wide = (compiled(ALLOW_ALL, "session"),)
+    assert evaluate(r, PolicySet(session=wide, resource=via_user)).allowed
+    # identity allow but no session policy at all: implicitly denied
+    assert evaluate(r, PolicySet(identity=ident(ALLOW_ALL))).reason is Reason.NO_SESSION_ALLOW
+    assert evaluate(r, PolicySet(identity=ident(ALLOW_ALL), session=wide)).allowed
+
+
+def test_anonymous_and_federated_provider_principals() -> None:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+    # ("*" includes anonymous callers; a Federated principal names an identity provider)
+    from sagegate.policy import PrincipalInfo
+
+    anon = PrincipalInfo("anonymous", "", "Anonymous", "anonymous")
+    r = request("s3:GetObject", S3_RES, anon, resource_account=A)
+    assert evaluate(r, PolicySet(resource=resource_policy("*"))).allowed
+    assert (
+        evaluate(r, PolicySet(resource=resource_policy({"AWS": A}))).reason
+        is Reason.NO_RESOURCE_ALLOW
+    )
+    provider = f"arn:aws:iam::{A}:oidc-provider/token.actions.githubusercontent.com"
+    web = PrincipalInfo(
+        "arn:aws:sts::111122223333:assumed-role/R/web",
+        A,
+        "WebIdentityUser",
+        "web",
+        provider=provider,
+    )
+    trust = compiled(
+        [{"Effect": "Allow", "Principal": {"Federated": provider},
+          "Action": "sts:AssumeRoleWithWebIdentity"}], "trust", kind=PolicyKind.TRUST,
+    )  # fmt: skip
+    r2 = request("sts:AssumeRoleWithWebIdentity", f"arn:aws:iam::{A}:role/R", web)
+    assert evaluate(r2, PolicySet(resource=trust)).allowed
+    other = PrincipalInfo("x", A, "WebIdentityUser", "web", provider="accounts.google.com")
+    r3 = request("sts:AssumeRoleWithWebIdentity", f"arn:aws:iam::{A}:role/R", other)
+    assert not evaluate(r3, PolicySet(resource=trust)).allowed

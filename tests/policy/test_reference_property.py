@@ -69,7 +69,8 @@ PRINCIPALS = [
     PrincipalInfo(f"arn:aws:iam::{A}:root", A, "Account", A, is_root=True),
     PrincipalInfo(f"arn:aws:iam::{B}:root", B, "Account", B, is_root=True),
     PrincipalInfo("sagemaker.amazonaws.com", "", "Service", "sagemaker.amazonaws.com"),
-    PrincipalInfo(f"arn:aws:sts::{A}:federated-user/fed", A, "FederatedUser", f"{A}:fed"),
+    PrincipalInfo(f"arn:aws:sts::{A}:federated-user/fed", A, "FederatedUser", f"{A}:fed",
+                  role_arn=f"arn:aws:iam::{A}:user/alice"),
 ]  # fmt: skip
 PRINCIPAL_ENTRIES = [("AWS", "*"), ("AWS", A), ("AWS", B), ("AWS", f"arn:aws:iam::{A}:root"),
                      ("AWS", f"arn:aws:iam::{B}:root"), ("AWS", f"arn:aws:iam::{A}:user/alice"),
