@@ -66,7 +66,7 @@ class Authorizer:
 
     def _load(self, caller: Caller) -> PolicySet:
         facts = caller.session.get("facts")
-        if facts is not None and facts.kind in ("AssumedRole", "FederatedUser"):
+        if facts is not None and facts.kind != "Account":
             return self._load_session(caller, facts)
         if caller.is_root or caller.user_id is None:
             return PolicySet()
@@ -90,7 +90,8 @@ class Authorizer:
         """A role session: the role's policies and boundary (by role id: a role deleted and
         created again is another role) and the session policies. A federated user: the IAM
         user's policies and the session policies (*Session policies*: the session's permissions
-        are the intersection of the two; without session policies it has none)."""
+        are the intersection of the two; without session policies it has none). GetSessionToken
+        credentials: the user's policies, within the limits *GetSessionToken* names."""
         base: PolicySet
         if facts.kind == "AssumedRole":
             try:
@@ -114,7 +115,7 @@ class Authorizer:
             user = Caller(
                 account_id=facts.account_id,
                 type="User",
-                arn=caller.role_arn or "",
+                arn=(caller.role_arn if facts.kind == "FederatedUser" else caller.arn) or "",
                 userid=facts.user_id,
                 user_id=facts.user_id,
                 username=facts.user_name,
@@ -127,6 +128,9 @@ class Authorizer:
         if facts.kind == "FederatedUser":
             # *GetFederationToken*: no IAM operation, no STS operation but GetCallerIdentity.
             base = PolicySet(identity=(*base.identity, _FEDERATED_LIMITS), boundary=base.boundary)
+        elif facts.kind == "User":
+            limits = _SESSION_TOKEN_LIMITS if facts.mfa_authenticated else _NO_MFA_LIMITS
+            base = PolicySet(identity=(*base.identity, limits), boundary=base.boundary)
         session: tuple[CompiledPolicy, ...] | None = None
         if facts.has_session_policies:
             found_session = []
@@ -195,8 +199,10 @@ def _policy_key(caller: Caller) -> str:
     credentials —, or for role and federated sessions the role or user and the session policies
     together, so that sessions of one role with the same session policies share one set."""
     facts = caller.session.get("facts")
-    if facts is None or facts.kind not in ("AssumedRole", "FederatedUser"):
+    if facts is None or facts.kind == "Account":
         return caller.user_id or caller.arn
+    if facts.kind == "User":
+        return f"User:{facts.user_id}:{'mfa' if facts.mfa_authenticated else 'no-mfa'}"
     digest = hashlib.sha256(
         json.dumps([facts.policy, list(facts.policy_arns)]).encode()
     ).hexdigest()
@@ -213,10 +219,27 @@ _ALLOW_ALL = compile_policy(
 _FEDERATED_LIMITS = compile_policy(
     parse(
         '{"Version":"2012-10-17","Statement":[{"Sid":"FederatedUserLimits","Effect":"Deny",'
-        '"Action":["iam:*","sts:*"],"Resource":"*"}]}'
+        '"Action":["iam:*","sts:AssumeRole*","sts:TagSession","sts:SetSourceIdentity",'
+        '"sts:GetAccessKeyInfo","sts:DecodeAuthorizationMessage"],"Resource":"*"}]}'
     ),
     "federated user session limits",
 )
+
+
+def _limits(sid: str, actions: list[str]) -> CompiledPolicy:
+    doc = {"Effect": "Deny", "Sid": sid, "Action": actions, "Resource": "*"}
+    return compile_policy(
+        parse(json.dumps({"Version": "2012-10-17", "Statement": [doc]})), f"{sid} limits"
+    )
+
+
+# *GetSessionToken*: its credentials "cannot call any IAM API operations unless MFA
+# authentication information is included in the request" and "cannot call any STS API except
+# AssumeRole or GetCallerIdentity" (GetSessionToken and GetFederationToken refuse session
+# credentials themselves).
+_STS_OTHERS = ["sts:GetAccessKeyInfo", "sts:DecodeAuthorizationMessage"]
+_SESSION_TOKEN_LIMITS = _limits("GetSessionToken", _STS_OTHERS)
+_NO_MFA_LIMITS = _limits("GetSessionTokenWithoutMFA", ["iam:*", *_STS_OTHERS])
 
 
 def _session_compiled(policy_id: str, document: str) -> CompiledPolicy:

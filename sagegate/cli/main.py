@@ -1,4 +1,4 @@
-"""`sagegate` command line: serve | init | account create."""
+"""`sagegate` command line: serve | init | account create | policy validate/simulate."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from sagegate.cli import policy as policy_cli
 from sagegate.server.settings import DEFAULT_PORT, Settings
 
 
@@ -47,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     account_sub = account.add_subparsers(dest="account_command", required=True)
     create = account_sub.add_parser("create", help="create another account")
     _account_args(create)
+
+    policy_cli.add_parser(sub)
     return parser
 
 
@@ -63,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
         )
         return serve(settings, log_level=args.log_level)
+    if args.command == "policy":
+        return policy_cli.run(args)
     if args.command == "init":
         return _create_account(args, first=True)
     if args.command == "account" and args.account_command == "create":

@@ -11,8 +11,8 @@ from sagegate.iam import (  # noqa: F401
     providers,
     role_policies,
     roles,
-    simulator,
     service_linked_roles,
+    simulator,
     user_policies,
     users,
 )

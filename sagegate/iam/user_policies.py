@@ -8,7 +8,7 @@ from typing import Any
 
 from sagegate.iam.arns import target_user_arn
 from sagegate.iam.errors import malformed_policy, store_errors
-from sagegate.iam.users import paged
+from sagegate.iam.users import bounded_user_context, paged, user_context
 from sagegate.policy import MalformedPolicyDocument, PolicyKind, parse
 from sagegate.policy.limits import USER_INLINE_AGGREGATE_MAX, size_without_whitespace
 from sagegate.protocol.errors import ServiceError
@@ -24,7 +24,7 @@ def validated_identity_policy(document: str) -> str:
     return document
 
 
-@registry.operation("iam", "PutUserPolicy", resources=target_user_arn)
+@registry.operation("iam", "PutUserPolicy", resources=target_user_arn, context=bounded_user_context)
 def put_user_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     user, policy_name = params["UserName"], params["PolicyName"]
     document = params["PolicyDocument"]
@@ -32,7 +32,7 @@ def put_user_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         others = [
             doc
             for name, doc in call.store.user_inline_policies(call.caller.account_id, user)
-            if name != policy_name
+            if name.lower() != policy_name.lower()
         ]
         total = sum(size_without_whitespace(d) for d in [*others, document])
         if total > USER_INLINE_AGGREGATE_MAX:
@@ -46,7 +46,7 @@ def put_user_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@registry.operation("iam", "GetUserPolicy", resources=target_user_arn)
+@registry.operation("iam", "GetUserPolicy", resources=target_user_arn, context=user_context)
 def get_user_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         document = call.store.get_user_policy(
@@ -59,7 +59,7 @@ def get_user_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@registry.operation("iam", "ListUserPolicies", resources=target_user_arn)
+@registry.operation("iam", "ListUserPolicies", resources=target_user_arn, context=user_context)
 def list_user_policies(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         page = call.store.list_user_policies(
@@ -71,7 +71,9 @@ def list_user_policies(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     return paged(list(page.items), page.marker, "PolicyNames")
 
 
-@registry.operation("iam", "DeleteUserPolicy", resources=target_user_arn)
+@registry.operation(
+    "iam", "DeleteUserPolicy", resources=target_user_arn, context=bounded_user_context
+)
 def delete_user_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         call.store.delete_user_policy(
@@ -81,7 +83,9 @@ def delete_user_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _policy_arn_key(call: Call, params: dict[str, Any]) -> dict[str, Any]:
-    return {"iam:PolicyARN": params["PolicyArn"]}
+    ctx = bounded_user_context(call, params)
+    ctx["iam:PolicyARN"] = params["PolicyArn"]
+    return ctx
 
 
 @registry.operation("iam", "AttachUserPolicy", resources=target_user_arn, context=_policy_arn_key)
@@ -102,7 +106,9 @@ def detach_user_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@registry.operation("iam", "ListAttachedUserPolicies", resources=target_user_arn)
+@registry.operation(
+    "iam", "ListAttachedUserPolicies", resources=target_user_arn, context=user_context
+)
 def list_attached_user_policies(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         page = call.store.list_attached_user_policies(

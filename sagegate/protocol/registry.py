@@ -40,6 +40,8 @@ class Caller:
     user_path: str | None = None
     role_arn: str | None = None
     session: Mapping[str, Any] = field(default_factory=dict)  # sealed session facts
+    # aws:PrincipalTag: the user's tags; a role session's role tags with its session tags over them
+    tags: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_root(self) -> bool:
@@ -59,6 +61,7 @@ class Call:
     store: Any  # sagegate.store.Store; typed loosely so protocol does not import store
     source_ip: str = ""
     secure_transport: bool = False
+    host: str = ""  # the Host header, for URLs that point back at this server
 
 
 @dataclass(frozen=True)

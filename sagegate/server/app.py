@@ -12,9 +12,12 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Mount
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
+from sagegate.sagemaker import presigned
 from sagegate.server.dispatch import Dispatcher, RawRequest, RawResponse
 from sagegate.server.settings import Settings
 from sagegate.server.state import open_store
@@ -90,6 +93,23 @@ def _too_large(limit: int) -> RawResponse:
     return RawResponse(413, (("content-type", "text/xml"),), body)
 
 
+def notebook_page(dispatcher: Dispatcher) -> Route:
+    """GET /sagemaker/notebook/NAME?authToken=...: the page a presigned notebook URL opens."""
+
+    async def endpoint(request: Request) -> Response:
+        status, headers, body = await run_in_threadpool(
+            presigned.open_page,
+            dispatcher.store,
+            request.path_params["name"],
+            request.query_params.get("authToken"),
+            request.client.host if request.client else "",
+            dispatcher.clock(),
+        )
+        return Response(body, status_code=status, headers=dict(headers))
+
+    return Route(presigned.PATH_PREFIX + "{name}", endpoint, methods=["GET"])
+
+
 def build_app(dispatcher: Dispatcher, settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -98,7 +118,7 @@ def build_app(dispatcher: Dispatcher, settings: Settings) -> Starlette:
         dispatcher.store.close()
 
     api = ApiEndpoint(dispatcher, settings.max_body)
-    return Starlette(routes=[Mount("/", app=api)], lifespan=lifespan)
+    return Starlette(routes=[notebook_page(dispatcher), Mount("/", app=api)], lifespan=lifespan)
 
 
 def create_app() -> Any:

@@ -166,6 +166,7 @@ class Dispatcher:
             store=self.store,
             source_ip=req.client_ip,
             secure_transport=req.secure,
+            host=headers.get("host", ""),
         )
         # 5 authorize
         if spec.authorize:
@@ -200,7 +201,9 @@ class Dispatcher:
             raise
         # Date and scope first, as AWS does: a stale request is refused before any key lookup.
         check_request(params, now)
-        caller, secret = self.identities.resolve(params.access_key_id)
+        caller, secret = self.identities.resolve(
+            params.access_key_id, params.security_token, now
+        )
         verify(http, params, secret, now)
         return caller, params
 

@@ -3,6 +3,7 @@ secrets sealed with the deployment keyring. See `sagegate.store.store.Store`."""
 
 from __future__ import annotations
 
+from sagegate.store.credentials import InvalidAuthenticationCode, PasswordPolicyViolation
 from sagegate.store.errors import (
     AlreadyExists,
     DeleteConflict,
@@ -19,13 +20,23 @@ from sagegate.store.records import (
     AccessKey,
     AccessKeyLastUsed,
     Account,
+    Group,
+    InstanceProfile,
     KeyRecord,
+    LoginProfile,
     ManagedPolicy,
+    MfaDevice,
+    OidcProvider,
     Page,
+    PolicyEntity,
     PolicyVersion,
     PrincipalPolicies,
+    Role,
+    SageMakerResource,
+    SamlProvider,
     User,
 )
+from sagegate.store.sessions import SessionFacts
 from sagegate.store.store import Store
 
 __all__ = [
@@ -34,18 +45,30 @@ __all__ = [
     "Account",
     "AlreadyExists",
     "DeleteConflict",
+    "Group",
+    "InstanceProfile",
+    "InvalidAuthenticationCode",
     "InvalidMarker",
     "KeyRecord",
     "Keyring",
     "KeyringError",
     "LimitExceeded",
+    "LoginProfile",
     "ManagedPolicy",
+    "MfaDevice",
     "NotFound",
+    "OidcProvider",
     "Page",
+    "PasswordPolicyViolation",
     "Passwords",
+    "PolicyEntity",
     "PolicyVersion",
     "PrincipalPolicies",
+    "Role",
+    "SageMakerResource",
+    "SamlProvider",
     "SealedDataError",
+    "SessionFacts",
     "Store",
     "StoreError",
     "User",

@@ -42,12 +42,13 @@ class AlreadyExists(StoreError):
 
 
 class LimitExceeded(StoreError):
-    """A quota was reached: `what` is the AWS quota name, `limit` its value."""
+    """A quota was reached: `what` is the AWS quota name, `limit` its value; `message` replaces
+    the usual "Cannot exceed quota for ..." where AWS words it otherwise."""
 
-    def __init__(self, what: str, limit: int) -> None:
+    def __init__(self, what: str, limit: int, message: str | None = None) -> None:
         self.what = what
         self.limit = limit
-        super().__init__(f"Cannot exceed quota for {what}: {limit}")
+        super().__init__(message or f"Cannot exceed quota for {what}: {limit}")
 
 
 class DeleteConflict(StoreError):

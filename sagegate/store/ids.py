@@ -1,8 +1,8 @@
 """Identifiers in the shapes AWS IAM uses (see *IAM identifiers*, "Unique identifiers").
 
 Account ids are 12 decimal digits; unique ids are a four-letter prefix (AIDA user, AROA role,
-AGPA group, ANPA managed policy, AKIA access key) plus characters of the base32 alphabet
-[A-Z2-7]; secret access keys are 40 characters of [A-Za-z0-9/+].
+AGPA group, ANPA managed policy, AIPA instance profile, AKIA access key) plus characters of the
+base32 alphabet [A-Z2-7]; secret access keys are 40 characters of [A-Za-z0-9/+].
 """
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ def new_group_id() -> str:
 
 def new_policy_id() -> str:
     return "ANPA" + _rand(_BASE32, 17)
+
+
+def new_instance_profile_id() -> str:
+    return "AIPA" + _rand(_BASE32, 17)
 
 
 def new_access_key_id() -> str:

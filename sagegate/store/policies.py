@@ -8,14 +8,38 @@ case-insensitively, whatever the path.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from sagegate.store import ids
-from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
+from sagegate.store.base import check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.errors import AlreadyExists, LimitExceeded, NotFound
+from sagegate.store.managed_policies import (
+    AWS,
+    POLICY_TAG,
+    ManagedPoliciesMixin,
+    add_tags,
+    counted,
+    policy_arn,
+    to_policy,
+    with_counts,
+)
 from sagegate.store.records import (
     ManagedPolicy,
     Page,
@@ -23,6 +47,10 @@ from sagegate.store.records import (
     PrincipalPolicies,
 )
 from sagegate.store.schema import (
+    GroupInlinePolicyRow,
+    GroupMembershipRow,
+    GroupPolicyAttachmentRow,
+    GroupRow,
     ManagedPolicyRow,
     PolicyVersionRow,
     UserInlinePolicyRow,
@@ -30,30 +58,8 @@ from sagegate.store.schema import (
     UserRow,
 )
 
-AWS = "aws"
 
-
-def policy_arn(account_id: str, path: str, name: str) -> str:
-    return f"arn:aws:iam::{account_id}:policy{path}{name}"
-
-
-def _to_policy(row: ManagedPolicyRow) -> ManagedPolicy:
-    return ManagedPolicy(
-        arn=row.arn,
-        policy_id=row.policy_id,
-        account_id=row.account_id,
-        name=row.name,
-        path=row.path,
-        description=row.description,
-        default_version_id=row.default_version_id,
-        attachment_count=row.attachment_count,
-        is_attachable=row.is_attachable,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-class PoliciesMixin(StoreBase):
+class PoliciesMixin(ManagedPoliciesMixin):
     #: AWS quota "Managed policies per user" (default 10).
     managed_policies_per_user: int = 10
 
@@ -167,7 +173,7 @@ class PoliciesMixin(StoreBase):
                 and current[0].default_version_id == version_id
                 and current[1] == document
             ):
-                return _to_policy(current[0])
+                return to_policy(current[0])
         with self._write() as s:
             row = s.get(ManagedPolicyRow, arn)
             if row is None:
@@ -204,7 +210,7 @@ class PoliciesMixin(StoreBase):
             else:
                 version.document = document
             s.flush()
-            return _to_policy(row)
+            return to_policy(row)
 
     def create_policy(
         self,
@@ -213,6 +219,7 @@ class PoliciesMixin(StoreBase):
         path: str,
         document: str,
         description: str | None = None,
+        tags: Sequence[tuple[str, str]] = (),
     ) -> ManagedPolicy:
         """A customer managed policy with version v1 as its default."""
         now = utcnow()
@@ -249,14 +256,25 @@ class PoliciesMixin(StoreBase):
                 PolicyVersionRow(policy_arn=arn, version_id="v1", document=document, created_at=now)
             )
             s.flush()
-            return _to_policy(row)
+            if tags:
+                add_tags(s, POLICY_TAG, arn, tuple(tags), "TagsPerPolicy")
+            return replace(to_policy(row), tags=tuple(tags))
 
-    def get_policy(self, arn: str) -> ManagedPolicy:
+    def get_policy(self, arn: str, account_id: str | None = None) -> ManagedPolicy:
+        """A managed policy; with `account_id`, only one visible to that account (its own or
+        AWS's), with that account's attachment and permissions-boundary counts and its tags."""
         with self._read() as s:
-            row = s.get(ManagedPolicyRow, arn)
-            if row is None:
-                raise NotFound("policy", arn)
-            return _to_policy(row)
+            if account_id is None:
+                row = s.get(ManagedPolicyRow, arn)
+                if row is None:
+                    raise NotFound("policy", arn)
+                return to_policy(row)
+            self._policy_row(s, account_id, arn)
+            found = s.execute(
+                with_counts(select(ManagedPolicyRow), account_id).where(ManagedPolicyRow.arn == arn)
+            ).one()
+            tags = self._tags_of(s, POLICY_TAG, [arn]).get(arn, ())
+            return counted(found, tags)
 
     def get_policy_version(self, arn: str, version_id: str) -> PolicyVersion:
         with self._read() as s:
@@ -387,27 +405,60 @@ class PoliciesMixin(StoreBase):
     # -- for authorization --------------------------------------------------------------------
 
     def principal_policies_for_user(self, user_id: str) -> PrincipalPolicies:
-        """The user's inline policies, attached managed policies (default versions) and
-        permissions boundary, in two queries."""
+        """The user's inline policies and its groups', the managed policies attached to the user
+        or its groups (default versions, each once) and the permissions boundary, in two
+        queries. Group inline policies are labelled "group/NAME" in `inline_owners`."""
+        group_ids = select(GroupMembershipRow.group_id).where(GroupMembershipRow.user_id == user_id)
+        own = (
+            select(
+                UserRow.permissions_boundary_arn.label("boundary"),
+                literal(0).label("rank"),
+                UserRow.name.label("owner"),
+                UserRow.name_lower.label("owner_sort"),
+                UserInlinePolicyRow.name.label("name"),
+                UserInlinePolicyRow.document.label("doc"),
+                UserInlinePolicyRow.name_lower.label("sort"),
+            )
+            .outerjoin(UserInlinePolicyRow, UserInlinePolicyRow.user_id == UserRow.user_id)
+            .where(UserRow.user_id == user_id)
+        )
+        of_groups = (
+            select(
+                cast(null(), String).label("boundary"),
+                literal(1).label("rank"),
+                GroupRow.name.label("owner"),
+                GroupRow.name_lower.label("owner_sort"),
+                GroupInlinePolicyRow.name.label("name"),
+                GroupInlinePolicyRow.document.label("doc"),
+                GroupInlinePolicyRow.name_lower.label("sort"),
+            )
+            .join(GroupInlinePolicyRow, GroupInlinePolicyRow.group_id == GroupRow.group_id)
+            .where(GroupRow.group_id.in_(group_ids))
+        )
+        both = union_all(own, of_groups).subquery()
         with self._engine.connect() as conn:
             rows = conn.execute(
-                select(
-                    UserRow.permissions_boundary_arn,
-                    UserInlinePolicyRow.name,
-                    UserInlinePolicyRow.document,
-                )
-                .outerjoin(UserInlinePolicyRow, UserInlinePolicyRow.user_id == UserRow.user_id)
-                .where(UserRow.user_id == user_id)
-                .order_by(UserInlinePolicyRow.name_lower)
+                select(both).order_by(both.c.rank, both.c.owner_sort, both.c.sort)
             ).all()
-            if not rows:
+            if not rows or rows[0].rank != 0:
                 raise NotFound("user", user_id, f"The user with id {user_id} cannot be found.")
-            boundary_arn = rows[0][0]
-            inline = tuple((name, doc) for _, name, doc in rows if name is not None)
-            attached_arns = select(UserPolicyAttachmentRow.policy_arn).where(
-                UserPolicyAttachmentRow.user_id == user_id
+            boundary_arn, user_name = rows[0].boundary, rows[0].owner
+            inline = [(r.name, r.doc) for r in rows if r.name is not None]
+            owners = [
+                f"user/{user_name}" if r.rank == 0 else f"group/{r.owner}"
+                for r in rows
+                if r.name is not None
+            ]
+            attached = ManagedPolicyRow.arn.in_(
+                select(UserPolicyAttachmentRow.policy_arn).where(
+                    UserPolicyAttachmentRow.user_id == user_id
+                )
+            ) | ManagedPolicyRow.arn.in_(
+                select(GroupPolicyAttachmentRow.policy_arn).where(
+                    GroupPolicyAttachmentRow.group_id.in_(group_ids)
+                )
             )
-            wanted: ColumnElement[bool] = ManagedPolicyRow.arn.in_(attached_arns)
+            wanted: ColumnElement[bool] = attached
             if boundary_arn is not None:
                 wanted = or_(wanted, ManagedPolicyRow.arn == boundary_arn)
             managed_rows = conn.execute(
@@ -415,7 +466,7 @@ class PoliciesMixin(StoreBase):
                     ManagedPolicyRow.arn,
                     PolicyVersionRow.version_id,
                     PolicyVersionRow.document,
-                    ManagedPolicyRow.arn.in_(attached_arns).label("attached"),
+                    attached.label("attached"),
                 )
                 .join(
                     PolicyVersionRow,
@@ -427,10 +478,14 @@ class PoliciesMixin(StoreBase):
                 .where(wanted)
                 .order_by(ManagedPolicyRow.arn)
             ).all()
-        managed = tuple((arn, vid, doc) for arn, vid, doc, attached in managed_rows if attached)
+        managed = tuple((arn, vid, doc) for arn, vid, doc, is_on in managed_rows if is_on)
         boundary = next(
             ((arn, vid, doc) for arn, vid, doc, _ in managed_rows if arn == boundary_arn), None
         )
         return PrincipalPolicies(
-            inline=inline, managed=managed, boundary=boundary, boundary_arn=boundary_arn
+            inline=tuple(inline),
+            managed=managed,
+            boundary=boundary,
+            boundary_arn=boundary_arn,
+            inline_owners=tuple(owners),
         )

@@ -5,9 +5,10 @@ Timestamps are timezone-aware UTC `datetime`s. Documents are policy JSON text ex
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 T = TypeVar("T")
 
@@ -113,6 +114,8 @@ class ManagedPolicy:
     is_attachable: bool
     created_at: datetime
     updated_at: datetime
+    permissions_boundary_usage_count: int = 0
+    tags: Tags = ()
 
 
 @dataclass(frozen=True)
@@ -138,3 +141,160 @@ class PrincipalPolicies:
     managed: tuple[tuple[str, str, str], ...]
     boundary: tuple[str, str, str] | None
     boundary_arn: str | None = None
+    # Whose each `inline` policy is, e.g. "group/Admins" for a group's; empty: all the principal's.
+    inline_owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Role:
+    """An IAM role. `service_linked_to` is the service principal (e.g. "sagemaker.amazonaws.com")
+    of a service-linked role, else None; `last_used_*` is AWS's RoleLastUsed (None: never used)."""
+
+    account_id: str
+    role_id: str
+    name: str
+    path: str
+    arn: str
+    assume_role_policy_document: str
+    max_session_duration: int
+    description: str | None
+    permissions_boundary_arn: str | None
+    created_at: datetime
+    tags: Tags
+    service_linked_to: str | None
+    last_used_at: datetime | None
+    last_used_region: str | None
+
+
+@dataclass(frozen=True)
+class Group:
+    account_id: str
+    group_id: str
+    name: str
+    path: str
+    arn: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PolicyEntity:
+    """One user, group or role a managed policy is attached to (ListEntitiesForPolicy)."""
+
+    entity_type: Literal["User", "Group", "Role"]
+    name: str
+    entity_id: str
+
+
+# -- credentials (login profiles, MFA) and identity providers ---------------------------------
+
+
+@dataclass(frozen=True)
+class LoginProfile:
+    """A user's console password (never the hash)."""
+
+    user_name: str
+    user_id: str
+    created_at: datetime
+    password_reset_required: bool
+    password_changed_at: datetime
+    password_last_used: datetime | None
+
+
+@dataclass(frozen=True)
+class MfaDevice:
+    """A virtual MFA device; `user` is set while it is enabled for an IAM user, `is_root` while
+    it is enabled for the account's root user."""
+
+    serial_number: str
+    account_id: str
+    name: str
+    path: str
+    user: User | None
+    is_root: bool
+    enabled_at: datetime | None
+    created_at: datetime
+    tags: Tags
+
+    @property
+    def is_assigned(self) -> bool:
+        return self.user is not None or self.is_root
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    arn: str
+    account_id: str
+    url: str  # host/path, without the scheme, as AWS returns it
+    client_ids: tuple[str, ...]
+    thumbprints: tuple[str, ...]
+    created_at: datetime
+    tags: Tags
+
+
+@dataclass(frozen=True)
+class SamlProvider:
+    arn: str
+    account_id: str
+    name: str
+    metadata_document: str
+    valid_until: datetime | None
+    created_at: datetime
+    tags: Tags
+
+
+@dataclass(frozen=True)
+class SageMakerResource:
+    """A SageMaker resource. `data` is its description keyed by the Describe* output member
+    names (JSON values only); `status` is the stored phase and `updated_at` when it began (the
+    service derives the status a reader sees from them); `tags` in the order they were added."""
+
+    arn: str
+    account_id: str
+    region: str
+    resource_type: str
+    name: str
+    status: str | None
+    data: Mapping[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    tags: Tags = ()
+
+
+@dataclass(frozen=True)
+class InstanceProfile:
+    """An instance profile and the role it holds (AWS allows at most one)."""
+
+    account_id: str
+    instance_profile_id: str
+    name: str
+    path: str
+    arn: str
+    created_at: datetime
+    roles: tuple[Role, ...]
+    tags: Tags
+
+
+@dataclass(frozen=True)
+class KeyFacts:
+    """An access key as the credential report describes it."""
+
+    active: bool
+    created_at: datetime
+    last_used_at: datetime | None
+    last_used_region: str | None
+    last_used_service: str | None
+
+
+@dataclass(frozen=True)
+class CredentialFacts:
+    """One principal's row of the credential report (the root user's: `is_root`)."""
+
+    user: str
+    arn: str
+    created_at: datetime
+    is_root: bool
+    password_enabled: bool
+    password_last_used: datetime | None
+    password_changed_at: datetime | None
+    mfa_active: bool
+    keys: tuple[KeyFacts, ...]

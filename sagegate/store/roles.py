@@ -1,9 +1,554 @@
-"""IAM roles: trust policies, inline and attached role policies, boundaries, service-linked roles."""
+"""IAM roles: trust policies, inline and attached role policies, boundaries, tags, last use and
+service-linked roles.
+
+Follows the IAM API Reference (CreateRole, UpdateRole, DeleteRole, PutRolePolicy,
+AttachRolePolicy, PutRolePermissionsBoundary, TagRole, CreateServiceLinkedRole) and the quotas of
+*IAM and AWS STS quotas*: 10 managed policies and 50 tags per role. Role names are unique per
+account case-insensitively, whatever the path. `role_usage` holds RoleLastUsed and marks a
+service-linked role; every role has one such row.
+"""
 
 from __future__ import annotations
 
-from sagegate.store.base import StoreBase
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sagegate.store import ids
+from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
+from sagegate.store.errors import AlreadyExists, DeleteConflict, LimitExceeded, NotFound
+from sagegate.store.records import Page, PrincipalPolicies, Role
+from sagegate.store.schema import (
+    InstanceProfileRoleRow,
+    ManagedPolicyRow,
+    PolicyVersionRow,
+    RoleInlinePolicyRow,
+    RolePolicyAttachmentRow,
+    RoleRow,
+    RoleUsageRow,
+    TagRow,
+)
+from sagegate.store.users import add_tags, remove_tags, tag_page
+
+log = logging.getLogger("sagegate.store")
+
+ROLE_TAG = "role"
+MAX_TAGS = 50  # "Tags per IAM resource: 50"
+
+
+def role_arn(account_id: str, path: str, name: str) -> str:
+    return f"arn:aws:iam::{account_id}:role{path}{name}"
 
 
 class RolesMixin(StoreBase):
-    pass
+    #: AWS quota "Managed policies per role" (default 10).
+    managed_policies_per_role: int = 10
+
+    # -- rows and records ---------------------------------------------------------------------
+
+    @staticmethod
+    def _role_row(s: Session, account_id: str, name: str, *, lock: bool = False) -> RoleRow:
+        stmt = select(RoleRow).where(
+            RoleRow.account_id == account_id, RoleRow.name_lower == name.lower()
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        row = s.execute(stmt).scalar_one_or_none()
+        if row is None:
+            raise NotFound("role", name)
+        return row
+
+    @staticmethod
+    def _roles_out(s: Session, rows: Sequence[RoleRow]) -> list[Role]:
+        role_ids = [r.role_id for r in rows]
+        if not role_ids:
+            return []
+        tags = StoreBase._tags_of(s, ROLE_TAG, role_ids)
+        usage = {
+            u.role_id: u
+            for u in s.execute(select(RoleUsageRow).where(RoleUsageRow.role_id.in_(role_ids)))
+            .scalars()
+            .all()
+        }
+        out = []
+        for r in rows:
+            u = usage.get(r.role_id)
+            out.append(
+                Role(
+                    account_id=r.account_id,
+                    role_id=r.role_id,
+                    name=r.name,
+                    path=r.path,
+                    arn=role_arn(r.account_id, r.path, r.name),
+                    assume_role_policy_document=r.assume_role_policy_document,
+                    max_session_duration=r.max_session_duration,
+                    description=r.description,
+                    permissions_boundary_arn=r.permissions_boundary_arn,
+                    created_at=r.created_at,
+                    tags=tags.get(r.role_id, ()),
+                    service_linked_to=u.service_linked_to if u else None,
+                    last_used_at=u.last_used_at if u else None,
+                    last_used_region=u.last_used_region if u else None,
+                )
+            )
+        return out
+
+    def _role_out(self, s: Session, row: RoleRow) -> Role:
+        return self._roles_out(s, [row])[0]
+
+    # -- roles --------------------------------------------------------------------------------
+
+    def create_role(
+        self,
+        account_id: str,
+        name: str,
+        assume_role_policy_document: str,
+        path: str = "/",
+        max_session_duration: int = 3600,
+        description: str | None = None,
+        permissions_boundary_arn: str | None = None,
+        tags: Sequence[tuple[str, str]] = (),
+        service_linked_to: str | None = None,
+        attach_policy_arns: Sequence[str] = (),
+    ) -> Role:
+        """Create a role. The IAM layer validates name, path, trust policy and tags.
+
+        `service_linked_to` marks a service-linked role; `attach_policy_arns` are managed
+        policies attached in the same transaction (a service-linked role's policy)."""
+        tag_tuple = tuple((k, v) for k, v in tags)
+        if len({k.lower() for k, _ in tag_tuple}) != len(tag_tuple):
+            raise ValueError("duplicate tag keys")
+        if len(tag_tuple) > MAX_TAGS:
+            raise LimitExceeded("TagsPerRole", MAX_TAGS)
+        now = utcnow()
+        with self._write() as s:
+            self._account_row(s, account_id)
+            if permissions_boundary_arn is not None:
+                self._policy_row(s, account_id, permissions_boundary_arn)
+            if s.execute(
+                select(RoleRow.role_id).where(
+                    RoleRow.account_id == account_id, RoleRow.name_lower == name.lower()
+                )
+            ).first():
+                raise AlreadyExists("role", name)
+            row = RoleRow(
+                role_id=ids.new_role_id(),
+                account_id=account_id,
+                name=name,
+                name_lower=name.lower(),
+                path=path,
+                assume_role_policy_document=assume_role_policy_document,
+                max_session_duration=max_session_duration,
+                description=description,
+                permissions_boundary_arn=permissions_boundary_arn,
+                created_at=now,
+            )
+            s.add(row)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise AlreadyExists("role", name) from None
+            s.add(RoleUsageRow(role_id=row.role_id, service_linked_to=service_linked_to))
+            for position, (key, value) in enumerate(tag_tuple):
+                s.add(
+                    TagRow(
+                        entity_type=ROLE_TAG,
+                        entity_id=row.role_id,
+                        key=key,
+                        value=value,
+                        position=position,
+                    )
+                )
+            s.flush()
+            for arn in attach_policy_arns:  # a service-linked role's own policy
+                self._attach(s, row, account_id, arn, any_policy=True)
+            return self._role_out(s, row)
+
+    def get_role(self, account_id: str, name: str) -> Role:
+        with self._read() as s:
+            return self._role_out(s, self._role_row(s, account_id, name))
+
+    def get_role_by_id(self, role_id: str) -> Role:
+        with self._read() as s:
+            row = s.get(RoleRow, role_id)
+            if row is None:
+                raise NotFound("role", role_id, f"The role with id {role_id} cannot be found.")
+            return self._role_out(s, row)
+
+    def list_roles(
+        self,
+        account_id: str,
+        path_prefix: str = "/",
+        marker: str | None = None,
+        max_items: int = 100,
+    ) -> Page[Role]:
+        """Roles whose path starts with `path_prefix` (case-sensitive), ordered by name."""
+        check_max_items(max_items)
+        stmt = select(RoleRow).where(RoleRow.account_id == account_id)
+        if path_prefix != "/":
+            stmt = stmt.where(func.substr(RoleRow.path, 1, len(path_prefix)) == path_prefix)
+        if marker is not None:
+            (after,) = decode_marker(marker, 1)
+            stmt = stmt.where(RoleRow.name_lower > after)
+        stmt = stmt.order_by(RoleRow.name_lower).limit(max_items + 1)
+        with self._read() as s:
+            rows = list(s.execute(stmt).scalars())
+            page, more = rows[:max_items], len(rows) > max_items
+            items = self._roles_out(s, page)
+        return Page(
+            items=tuple(items),
+            marker=encode_marker(page[-1].name_lower) if more else None,
+        )
+
+    def update_role(
+        self,
+        account_id: str,
+        name: str,
+        *,
+        description: str | None = None,
+        max_session_duration: int | None = None,
+    ) -> Role:
+        """Change the description and/or the maximum session duration (None: leave as is)."""
+        with self._write() as s:
+            row = self._role_row(s, account_id, name, lock=True)
+            if description is not None:
+                row.description = description
+            if max_session_duration is not None:
+                row.max_session_duration = max_session_duration
+            s.flush()
+            return self._role_out(s, row)
+
+    def update_assume_role_policy(self, account_id: str, name: str, document: str) -> None:
+        with self._write() as s:
+            row = self._role_row(s, account_id, name, lock=True)
+            row.assume_role_policy_document = document
+
+    def delete_role(self, account_id: str, name: str) -> None:
+        """Delete a role that is in no instance profile and has no policies left (AWS's order of
+        checks: instance profiles, inline policies, attached policies)."""
+        with self._write() as s:
+            row = self._role_row(s, account_id, name, lock=True)
+            rid = row.role_id
+            if s.execute(select(exists().where(InstanceProfileRoleRow.role_id == rid))).scalar():
+                raise DeleteConflict(
+                    "role",
+                    name,
+                    "Cannot delete entity, must remove roles from instance profile first.",
+                )
+            if s.execute(select(exists().where(RoleInlinePolicyRow.role_id == rid))).scalar():
+                raise DeleteConflict(
+                    "role", name, "Cannot delete entity, must delete policies first."
+                )
+            if s.execute(select(exists().where(RolePolicyAttachmentRow.role_id == rid))).scalar():
+                raise DeleteConflict(
+                    "role", name, "Cannot delete entity, must detach all policies first."
+                )
+            self._drop_role(s, row)
+
+    def delete_service_linked_role(self, account_id: str, name: str) -> Role:
+        """Delete a service-linked role together with its policies (the service's cleanup)."""
+        with self._write() as s:
+            row = self._role_row(s, account_id, name, lock=True)
+            role = self._role_out(s, row)
+            rid = row.role_id
+            if s.execute(select(exists().where(InstanceProfileRoleRow.role_id == rid))).scalar():
+                raise DeleteConflict(
+                    "role",
+                    name,
+                    "Cannot delete entity, must remove roles from instance profile first.",
+                )
+            s.execute(delete(RoleInlinePolicyRow).where(RoleInlinePolicyRow.role_id == rid))
+            for arn in s.execute(
+                select(RolePolicyAttachmentRow.policy_arn).where(
+                    RolePolicyAttachmentRow.role_id == rid
+                )
+            ).scalars():
+                self._uncount(s, arn)
+            s.execute(delete(RolePolicyAttachmentRow).where(RolePolicyAttachmentRow.role_id == rid))
+            self._drop_role(s, row)
+            return role
+
+    @staticmethod
+    def _drop_role(s: Session, row: RoleRow) -> None:
+        rid = row.role_id
+        s.execute(delete(TagRow).where(TagRow.entity_type == ROLE_TAG, TagRow.entity_id == rid))
+        s.execute(delete(RoleUsageRow).where(RoleUsageRow.role_id == rid))
+        s.flush()
+        s.delete(row)
+
+    # -- tags ---------------------------------------------------------------------------------
+
+    def tag_role(self, account_id: str, name: str, tags: Sequence[tuple[str, str]]) -> None:
+        """Add or replace tags; keys are compared case-insensitively, as IAM does for roles."""
+        with self._write() as s:
+            row = self._role_row(s, account_id, name, lock=True)
+            add_tags(s, ROLE_TAG, row.role_id, tuple(tags), "TagsPerRole")
+
+    def untag_role(self, account_id: str, name: str, keys: Sequence[str]) -> None:
+        with self._write() as s:
+            row = self._role_row(s, account_id, name, lock=True)
+            remove_tags(s, ROLE_TAG, row.role_id, keys)
+
+    def list_role_tags(
+        self, account_id: str, name: str, marker: str | None = None, max_items: int = 100
+    ) -> Page[tuple[str, str]]:
+        return tag_page(self.get_role(account_id, name).tags, marker, max_items)
+
+    # -- permissions boundary -----------------------------------------------------------------
+
+    def put_role_permissions_boundary(self, account_id: str, name: str, policy_arn: str) -> None:
+        with self._write() as s:
+            row = self._role_row(s, account_id, name, lock=True)
+            self._policy_row(s, account_id, policy_arn)
+            row.permissions_boundary_arn = policy_arn
+
+    def delete_role_permissions_boundary(self, account_id: str, name: str) -> None:
+        """Remove the boundary (a role without one is left as it is)."""
+        with self._write() as s:
+            row = self._role_row(s, account_id, name, lock=True)
+            row.permissions_boundary_arn = None
+
+    # -- inline role policies -----------------------------------------------------------------
+
+    def put_role_policy(
+        self, account_id: str, role_name: str, policy_name: str, document: str
+    ) -> None:
+        """Add or replace (matched case-insensitively) an inline policy of a role."""
+        with self._write() as s:
+            role = self._role_row(s, account_id, role_name, lock=True)
+            row = s.get(RoleInlinePolicyRow, (role.role_id, policy_name.lower()))
+            if row is None:
+                s.add(
+                    RoleInlinePolicyRow(
+                        role_id=role.role_id,
+                        name_lower=policy_name.lower(),
+                        name=policy_name,
+                        document=document,
+                    )
+                )
+            else:
+                row.document = document
+
+    def get_role_policy(self, account_id: str, role_name: str, policy_name: str) -> tuple[str, str]:
+        """(stored policy name, document) of a role's inline policy (name matched
+        case-insensitively)."""
+        with self._read() as s:
+            role = self._role_row(s, account_id, role_name)
+            row = s.get(RoleInlinePolicyRow, (role.role_id, policy_name.lower()))
+            if row is None:
+                raise NotFound("role_policy", policy_name)
+            return row.name, row.document
+
+    def role_inline_policies(self, account_id: str, role_name: str) -> list[tuple[str, str]]:
+        """Every inline policy of a role as (name, document), ordered by name."""
+        with self._read() as s:
+            role = self._role_row(s, account_id, role_name)
+            rows = s.execute(
+                select(RoleInlinePolicyRow.name, RoleInlinePolicyRow.document)
+                .where(RoleInlinePolicyRow.role_id == role.role_id)
+                .order_by(RoleInlinePolicyRow.name_lower)
+            ).all()
+        return [(name, doc) for name, doc in rows]
+
+    def list_role_policies(
+        self,
+        account_id: str,
+        role_name: str,
+        marker: str | None = None,
+        max_items: int = 100,
+    ) -> Page[str]:
+        check_max_items(max_items)
+        with self._read() as s:
+            role = self._role_row(s, account_id, role_name)
+            stmt = select(RoleInlinePolicyRow.name_lower, RoleInlinePolicyRow.name).where(
+                RoleInlinePolicyRow.role_id == role.role_id
+            )
+            if marker is not None:
+                (after,) = decode_marker(marker, 1)
+                stmt = stmt.where(RoleInlinePolicyRow.name_lower > after)
+            rows = s.execute(
+                stmt.order_by(RoleInlinePolicyRow.name_lower).limit(max_items + 1)
+            ).all()
+        page, more = rows[:max_items], len(rows) > max_items
+        return Page(
+            items=tuple(name for _, name in page),
+            marker=encode_marker(page[-1][0]) if more else None,
+        )
+
+    def delete_role_policy(self, account_id: str, role_name: str, policy_name: str) -> None:
+        with self._write() as s:
+            role = self._role_row(s, account_id, role_name, lock=True)
+            row = s.get(RoleInlinePolicyRow, (role.role_id, policy_name.lower()))
+            if row is None:
+                raise NotFound("role_policy", policy_name)
+            s.delete(row)
+
+    # -- attached managed policies ------------------------------------------------------------
+
+    def _attach(
+        self,
+        s: Session,
+        role: RoleRow,
+        account_id: str,
+        policy_arn: str,
+        *,
+        any_policy: bool = False,
+    ) -> None:
+        self._policy_row(s, account_id, policy_arn, attachable=not any_policy)
+        if s.get(RolePolicyAttachmentRow, (role.role_id, policy_arn)) is not None:
+            return
+        attached = s.execute(
+            select(func.count())
+            .select_from(RolePolicyAttachmentRow)
+            .where(RolePolicyAttachmentRow.role_id == role.role_id)
+        ).scalar_one()
+        if attached >= self.managed_policies_per_role:
+            raise LimitExceeded("PoliciesPerRole", self.managed_policies_per_role)
+        s.add(RolePolicyAttachmentRow(role_id=role.role_id, policy_arn=policy_arn))
+        s.flush()
+        s.execute(
+            update(ManagedPolicyRow)
+            .where(ManagedPolicyRow.arn == policy_arn)
+            .values(attachment_count=ManagedPolicyRow.attachment_count + 1)
+        )
+
+    @staticmethod
+    def _uncount(s: Session, policy_arn: str) -> None:
+        s.execute(
+            update(ManagedPolicyRow)
+            .where(ManagedPolicyRow.arn == policy_arn)
+            .values(attachment_count=ManagedPolicyRow.attachment_count - 1)
+        )
+
+    def attach_role_policy(self, account_id: str, role_name: str, policy_arn: str) -> None:
+        """Attach a managed policy (the account's own or AWS's); attaching twice is a no-op."""
+        with self._write() as s:
+            role = self._role_row(s, account_id, role_name, lock=True)
+            self._attach(s, role, account_id, policy_arn)
+
+    def detach_role_policy(self, account_id: str, role_name: str, policy_arn: str) -> None:
+        with self._write() as s:
+            role = self._role_row(s, account_id, role_name, lock=True)
+            attachment = s.get(RolePolicyAttachmentRow, (role.role_id, policy_arn))
+            if attachment is None:
+                raise NotFound("attachment", policy_arn)
+            s.delete(attachment)
+            s.flush()
+            self._uncount(s, policy_arn)
+
+    def list_attached_role_policies(
+        self,
+        account_id: str,
+        role_name: str,
+        path_prefix: str = "/",
+        marker: str | None = None,
+        max_items: int = 100,
+    ) -> Page[tuple[str, str]]:
+        """(policy name, policy ARN) pairs attached to a role, ordered by name."""
+        check_max_items(max_items)
+        with self._read() as s:
+            role = self._role_row(s, account_id, role_name)
+            stmt = (
+                select(ManagedPolicyRow.name_lower, ManagedPolicyRow.name, ManagedPolicyRow.arn)
+                .join(
+                    RolePolicyAttachmentRow,
+                    RolePolicyAttachmentRow.policy_arn == ManagedPolicyRow.arn,
+                )
+                .where(RolePolicyAttachmentRow.role_id == role.role_id)
+            )
+            if path_prefix != "/":
+                stmt = stmt.where(
+                    func.substr(ManagedPolicyRow.path, 1, len(path_prefix)) == path_prefix
+                )
+            if marker is not None:
+                after_name, after_arn = decode_marker(marker, 2)
+                stmt = stmt.where(
+                    or_(
+                        ManagedPolicyRow.name_lower > after_name,
+                        and_(
+                            ManagedPolicyRow.name_lower == after_name,
+                            ManagedPolicyRow.arn > after_arn,
+                        ),
+                    )
+                )
+            rows = s.execute(
+                stmt.order_by(ManagedPolicyRow.name_lower, ManagedPolicyRow.arn).limit(
+                    max_items + 1
+                )
+            ).all()
+        page, more = rows[:max_items], len(rows) > max_items
+        return Page(
+            items=tuple((name, arn) for _, name, arn in page),
+            marker=encode_marker(page[-1][0], page[-1][2]) if more else None,
+        )
+
+    # -- for authorization and STS ------------------------------------------------------------
+
+    def principal_policies_for_role(self, role_id: str) -> PrincipalPolicies:
+        """The role's inline policies, attached managed policies (default versions) and
+        permissions boundary, in two queries."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    RoleRow.permissions_boundary_arn,
+                    RoleInlinePolicyRow.name,
+                    RoleInlinePolicyRow.document,
+                )
+                .outerjoin(RoleInlinePolicyRow, RoleInlinePolicyRow.role_id == RoleRow.role_id)
+                .where(RoleRow.role_id == role_id)
+                .order_by(RoleInlinePolicyRow.name_lower)
+            ).all()
+            if not rows:
+                raise NotFound("role", role_id, f"The role with id {role_id} cannot be found.")
+            boundary_arn = rows[0][0]
+            inline = tuple((name, doc) for _, name, doc in rows if name is not None)
+            attached_arns = select(RolePolicyAttachmentRow.policy_arn).where(
+                RolePolicyAttachmentRow.role_id == role_id
+            )
+            wanted: ColumnElement[bool] = ManagedPolicyRow.arn.in_(attached_arns)
+            if boundary_arn is not None:
+                wanted = or_(wanted, ManagedPolicyRow.arn == boundary_arn)
+            managed_rows = conn.execute(
+                select(
+                    ManagedPolicyRow.arn,
+                    PolicyVersionRow.version_id,
+                    PolicyVersionRow.document,
+                    ManagedPolicyRow.arn.in_(attached_arns).label("attached"),
+                )
+                .join(
+                    PolicyVersionRow,
+                    and_(
+                        PolicyVersionRow.policy_arn == ManagedPolicyRow.arn,
+                        PolicyVersionRow.version_id == ManagedPolicyRow.default_version_id,
+                    ),
+                )
+                .where(wanted)
+                .order_by(ManagedPolicyRow.arn)
+            ).all()
+        managed = tuple((arn, vid, doc) for arn, vid, doc, attached in managed_rows if attached)
+        boundary = next(
+            ((arn, vid, doc) for arn, vid, doc, _ in managed_rows if arn == boundary_arn), None
+        )
+        return PrincipalPolicies(
+            inline=inline, managed=managed, boundary=boundary, boundary_arn=boundary_arn
+        )
+
+    def record_role_use(self, role_id: str, when: datetime, region: str) -> None:
+        """Remember when and in which region a role was last used (RoleLastUsed). Best effort:
+        never raises, never moves the date backwards, does not bump the epoch."""
+        try:
+            with self._write(bump=False) as s:
+                s.execute(
+                    update(RoleUsageRow)
+                    .where(
+                        RoleUsageRow.role_id == role_id,
+                        or_(RoleUsageRow.last_used_at.is_(None), RoleUsageRow.last_used_at <= when),
+                    )
+                    .values(last_used_at=when, last_used_region=region)
+                )
+        except Exception:  # best effort: must never break the request being served
+            log.warning("could not record use of role %s", role_id, exc_info=True)

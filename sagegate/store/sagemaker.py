@@ -1,9 +1,399 @@
-"""SageMaker resources: notebook instances, lifecycle configs, jobs, models, endpoints."""
+"""SageMaker resources: notebook instances, lifecycle configs, jobs, models, endpoints.
+
+One table (`sagemaker_resources`) holds every kind, identified by (account, region, resource
+type, lower-cased name) as SageMaker names are unique per account and region regardless of
+case; the description is JSON keyed by the Describe* output member names. Tags live in the
+generic `tags` table under entity type "sagemaker", keyed by the resource ARN.
+
+SageMaker writes do not bump the authorization epoch: nothing the authorizer caches depends on
+them (resource tags are read per request). The store knows nothing of SageMaker's states or
+messages; `change`/`check` callbacks let the service decide inside the row's transaction.
+"""
 
 from __future__ import annotations
 
-from sagegate.store.base import StoreBase
+import base64
+import json
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sagegate.store.base import StoreBase, utcnow
+from sagegate.store.errors import AlreadyExists, LimitExceeded, NotFound
+from sagegate.store.records import SageMakerResource, Tags
+from sagegate.store.schema import SageMakerResourceRow, TagRow
+
+TAG_ENTITY = "sagemaker"
+MAX_TAGS = 50  # SageMaker: "You can add up to 50 tags to a single resource"
+_KEY_TYPE = "sagegate:presign-key"  # a row per account holding the sealed URL-signing key
+_SORT_COLUMNS = {
+    "name": SageMakerResourceRow.name_lower,
+    "created_at": SageMakerResourceRow.created_at,
+    "updated_at": SageMakerResourceRow.updated_at,
+    "status": SageMakerResourceRow.status,
+}
+
+Change = Callable[[SageMakerResource], tuple[str | None, Mapping[str, Any]]]
+
+
+def _to_record(row: SageMakerResourceRow, tags: Tags = ()) -> SageMakerResource:
+    return SageMakerResource(
+        arn=row.arn,
+        account_id=row.account_id,
+        region=row.region,
+        resource_type=row.resource_type,
+        name=row.name,
+        status=row.status,
+        data=json.loads(row.data),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        tags=tags,
+    )
+
+
+_COLUMNS = (
+    SageMakerResourceRow.arn,
+    SageMakerResourceRow.account_id,
+    SageMakerResourceRow.region,
+    SageMakerResourceRow.resource_type,
+    SageMakerResourceRow.name,
+    SageMakerResourceRow.status,
+    SageMakerResourceRow.data,
+    SageMakerResourceRow.created_at,
+    SageMakerResourceRow.updated_at,
+)
+
+
+def _from_columns(r: Any, tags: Tags = ()) -> SageMakerResource:
+    return SageMakerResource(
+        arn=r[0],
+        account_id=r[1],
+        region=r[2],
+        resource_type=r[3],
+        name=r[4],
+        status=r[5],
+        data=json.loads(r[6]),
+        created_at=r[7],
+        updated_at=r[8],
+        tags=tags,
+    )
+
+
+_T = SageMakerResourceRow
+_GET = (
+    select(*_COLUMNS, TagRow.key, TagRow.value)
+    .outerjoin(TagRow, and_(TagRow.entity_type == TAG_ENTITY, TagRow.entity_id == _T.arn))
+    .where(
+        _T.account_id == bindparam("a"),
+        _T.region == bindparam("r"),
+        _T.resource_type == bindparam("t"),
+        _T.name_lower == bindparam("n"),
+    )
+    .order_by(TagRow.position, TagRow.key)
+)
+_LIST_CACHE: dict[tuple[Any, ...], Any] = {}
+
+
+def _list_statement(
+    sort: str, descending: bool, name: bool, after: bool, before: bool, limit: bool
+) -> Any:
+    col = _SORT_COLUMNS[sort]
+    stmt = select(*_COLUMNS).where(
+        _T.account_id == bindparam("a"),
+        _T.region == bindparam("r"),
+        _T.resource_type == bindparam("t"),
+    )
+    if name:
+        stmt = stmt.where(_T.name_lower.like(bindparam("like"), "\\"))
+    if after:
+        stmt = stmt.where(_T.created_at > bindparam("after", type_=_T.created_at.type))
+    if before:
+        stmt = stmt.where(_T.created_at < bindparam("before", type_=_T.created_at.type))
+    if descending:
+        stmt = stmt.order_by(col.desc(), _T.name_lower.desc())
+    else:
+        stmt = stmt.order_by(col.asc(), _T.name_lower.asc())
+    stmt = stmt.offset(bindparam("off"))
+    if limit:
+        stmt = stmt.limit(bindparam("lim"))
+    return stmt
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class SageMakerMixin(StoreBase):
-    pass
+    @property
+    def _presign_keys(self) -> dict[str, bytes]:
+        keys: dict[str, bytes] | None = self.__dict__.get("_sm_presign_keys")
+        if keys is None:
+            keys = self.__dict__.setdefault("_sm_presign_keys", {})
+        return keys
+
+    # -- rows -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _sm_row(
+        s: Session, account_id: str, region: str, resource_type: str, name: str, *, lock: bool
+    ) -> SageMakerResourceRow:
+        stmt = select(SageMakerResourceRow).where(
+            SageMakerResourceRow.account_id == account_id,
+            SageMakerResourceRow.region == region,
+            SageMakerResourceRow.resource_type == resource_type,
+            SageMakerResourceRow.name_lower == name.lower(),
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        row = s.execute(stmt).scalar_one_or_none()
+        if row is None:
+            raise NotFound("sagemaker_resource", name)
+        return row
+
+    def create_sagemaker_resource(
+        self,
+        *,
+        account_id: str,
+        region: str,
+        resource_type: str,
+        name: str,
+        arn: str,
+        status: str | None,
+        data: Mapping[str, Any],
+        now: datetime,
+        tags: Sequence[tuple[str, str]] = (),
+        replace_if: Callable[[SageMakerResource], bool] | None = None,
+    ) -> SageMakerResource:
+        """Create a resource; AlreadyExists("sagemaker_resource", name) if the name is taken
+        (case-insensitively) in the account and region, unless `replace_if(existing)` says the
+        existing one is gone (e.g. its deletion has completed), in which case it is replaced."""
+        if len(tags) > MAX_TAGS:
+            raise LimitExceeded("tags per resource", MAX_TAGS)
+        try:
+            with self._write(bump=False) as s:
+                self._account_row(s, account_id)
+                try:
+                    old = self._sm_row(s, account_id, region, resource_type, name, lock=True)
+                except NotFound:
+                    old = None
+                if old is not None:
+                    if replace_if is None or not replace_if(_to_record(old)):
+                        raise AlreadyExists("sagemaker_resource", name)
+                    s.execute(
+                        delete(TagRow).where(
+                            TagRow.entity_type == TAG_ENTITY, TagRow.entity_id == old.arn
+                        )
+                    )
+                    s.delete(old)
+                    s.flush()
+                row = SageMakerResourceRow(
+                    arn=arn,
+                    account_id=account_id,
+                    region=region,
+                    resource_type=resource_type,
+                    name=name,
+                    name_lower=name.lower(),
+                    status=status,
+                    data=json.dumps(data, separators=(",", ":")),
+                    created_at=now,
+                    updated_at=now,
+                )
+                s.add(row)
+                for i, (k, v) in enumerate(tags):
+                    s.add(TagRow(entity_type=TAG_ENTITY, entity_id=arn, key=k, value=v, position=i))
+                s.flush()
+                return _to_record(row, tuple(tags))
+        except IntegrityError:
+            raise AlreadyExists("sagemaker_resource", name) from None
+
+    def get_sagemaker_resource(
+        self, account_id: str, region: str, resource_type: str, name: str
+    ) -> SageMakerResource:
+        """The resource with its tags, or NotFound("sagemaker_resource", name). One prepared
+        query (the hot path of every Describe*)."""
+        params = {"a": account_id, "r": region, "t": resource_type, "n": name.lower()}
+        with self._engine.connect() as conn:
+            rows = conn.execute(_GET, params).all()
+        if not rows:
+            raise NotFound("sagemaker_resource", name)
+        tags = tuple((r[-2], r[-1]) for r in rows if r[-2] is not None)
+        return _from_columns(rows[0], tags)
+
+    def find_sagemaker_resource(self, arn: str) -> SageMakerResource | None:
+        """The resource with this ARN (with its tags), or None."""
+        with self._read() as s:
+            row = s.get(SageMakerResourceRow, arn)
+            if row is None or row.resource_type == _KEY_TYPE:
+                return None
+            tags = self._tags_of(s, TAG_ENTITY, [arn]).get(arn, ())
+            return _to_record(row, tags)
+
+    def list_sagemaker_resources(
+        self,
+        account_id: str,
+        region: str,
+        resource_type: str,
+        *,
+        sort: str = "created_at",
+        descending: bool = True,
+        name_contains: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[SageMakerResource]:
+        """Resources of one type (without tags), ordered by `sort` ("name", "created_at",
+        "updated_at", "status") then name; `name_contains` matches case-insensitively."""
+        shape = (
+            sort,
+            descending,
+            bool(name_contains),
+            created_after is not None,
+            created_before is not None,
+            limit is not None,
+        )
+        stmt = _LIST_CACHE.get(shape)
+        if stmt is None:
+            stmt = _LIST_CACHE[shape] = _list_statement(*shape)
+        params: dict[str, Any] = {
+            "a": account_id,
+            "r": region,
+            "t": resource_type,
+            "off": offset,
+            "lim": limit,
+            "after": created_after,
+            "before": created_before,
+        }
+        if name_contains:
+            params["like"] = f"%{_like_escape(name_contains.lower())}%"
+        with self._engine.connect() as conn:
+            return [_from_columns(r) for r in conn.execute(stmt, params)]
+
+    def update_sagemaker_resource(
+        self,
+        account_id: str,
+        region: str,
+        resource_type: str,
+        name: str,
+        change: Change,
+        now: datetime,
+    ) -> SageMakerResource:
+        """Lock the resource, call `change(current)` -> (status, data) and store the result with
+        `updated_at = now`. Anything `change` raises rolls back and propagates."""
+        with self._write(bump=False) as s:
+            row = self._sm_row(s, account_id, region, resource_type, name, lock=True)
+            tags = self._tags_of(s, TAG_ENTITY, [row.arn]).get(row.arn, ())
+            status, data = change(_to_record(row, tags))
+            row.status = status
+            row.data = json.dumps(data, separators=(",", ":"))
+            row.updated_at = now
+            s.flush()
+            return _to_record(row, tags)
+
+    def delete_sagemaker_resource(
+        self,
+        account_id: str,
+        region: str,
+        resource_type: str,
+        name: str,
+        check: Callable[[SageMakerResource], None] | None = None,
+    ) -> None:
+        """Delete the resource and its tags; `check(current)` may raise to refuse."""
+        with self._write(bump=False) as s:
+            row = self._sm_row(s, account_id, region, resource_type, name, lock=True)
+            if check is not None:
+                check(_to_record(row))
+            s.execute(
+                delete(TagRow).where(TagRow.entity_type == TAG_ENTITY, TagRow.entity_id == row.arn)
+            )
+            s.delete(row)
+
+    # -- tags -----------------------------------------------------------------------------------
+
+    def tag_sagemaker_resource(self, arn: str, tags: Sequence[tuple[str, str]]) -> Tags:
+        """Add or overwrite tags (keys compared exactly, as SageMaker does); at most 50 in all:
+        LimitExceeded("tags per resource", 50). NotFound("sagemaker_resource", arn)."""
+        with self._write(bump=False) as s:
+            row = s.get(SageMakerResourceRow, arn, with_for_update=True)
+            if row is None or row.resource_type == _KEY_TYPE:
+                raise NotFound("sagemaker_resource", arn)
+            existing = {
+                r.key: r
+                for r in s.execute(
+                    select(TagRow).where(TagRow.entity_type == TAG_ENTITY, TagRow.entity_id == arn)
+                ).scalars()
+            }
+            new_keys = {k for k, _ in tags} - existing.keys()
+            if len(existing) + len(new_keys) > MAX_TAGS:
+                raise LimitExceeded("tags per resource", MAX_TAGS)
+            position = max((r.position for r in existing.values()), default=-1) + 1
+            for k, v in tags:
+                if k in existing:
+                    existing[k].value = v
+                else:
+                    tag = TagRow(
+                        entity_type=TAG_ENTITY, entity_id=arn, key=k, value=v, position=position
+                    )
+                    s.add(tag)
+                    existing[k] = tag
+                    position += 1
+            s.flush()
+            return self._tags_of(s, TAG_ENTITY, [arn]).get(arn, ())
+
+    def untag_sagemaker_resource(self, arn: str, keys: Sequence[str]) -> None:
+        with self._write(bump=False) as s:
+            row = s.get(SageMakerResourceRow, arn)
+            if row is None or row.resource_type == _KEY_TYPE:
+                raise NotFound("sagemaker_resource", arn)
+            s.execute(
+                delete(TagRow).where(
+                    TagRow.entity_type == TAG_ENTITY,
+                    TagRow.entity_id == arn,
+                    TagRow.key.in_(list(keys)),
+                )
+            )
+
+    # -- presigned notebook URLs ----------------------------------------------------------------
+
+    def presign_signing_key(self, account_id: str) -> bytes:
+        """The account's key for signing presigned notebook URLs (HMAC-SHA256): 32 random bytes
+        made on first use, kept sealed with the deployment keyring (so every replica shares it
+        and a keyring rotation keeps it readable), cached in memory."""
+        hit = self._presign_keys.get(account_id)
+        if hit is not None:
+            return hit
+        aad = f"sagemaker-presign:{account_id}".encode()
+        arn = f"sagegate:presign-key:{account_id}"
+        with self._read() as s:
+            row = s.get(SageMakerResourceRow, arn)
+        if row is None:
+            sealed = self._keyring.seal(secrets.token_bytes(32), aad)
+            try:
+                with self._write(bump=False) as s:
+                    s.add(
+                        SageMakerResourceRow(
+                            arn=arn,
+                            account_id=account_id,
+                            region="",
+                            resource_type=_KEY_TYPE,
+                            name="key",
+                            name_lower="key",
+                            status=None,
+                            data=json.dumps({"sealed": base64.b64encode(sealed).decode()}),
+                            created_at=utcnow(),
+                            updated_at=utcnow(),
+                        )
+                    )
+            except IntegrityError:
+                pass  # another replica made it first: use theirs
+            with self._read() as s:
+                row = s.get(SageMakerResourceRow, arn)
+            assert row is not None
+        key = self._keyring.open(base64.b64decode(json.loads(row.data)["sealed"]), aad)
+        self._presign_keys[account_id] = key  # a dict store is atomic under the GIL
+        return key

@@ -32,6 +32,7 @@ from sagegate.store.policies import PoliciesMixin
 from sagegate.store.providers import ProvidersMixin
 from sagegate.store.roles import RolesMixin
 from sagegate.store.sagemaker import SageMakerMixin
+from sagegate.store.sessions import SessionsMixin
 from sagegate.store.users import UsersMixin
 
 DB_FILE = "sagegate.db"
@@ -48,6 +49,7 @@ class Store(
     CredentialsMixin,
     ProvidersMixin,
     SageMakerMixin,
+    SessionsMixin,
 ):
     def __init__(self, engine: Engine, keyring: Keyring, passwords: Passwords) -> None:
         super().__init__(engine, keyring, passwords)

@@ -25,3 +25,15 @@ def allow(
         "Version": "2012-10-17",
         "Statement": [{"Effect": effect, "Action": action, "Resource": resource}],
     }
+
+
+def sagemaker_role(d: Deployment, name: str, service: str = "sagemaker.amazonaws.com") -> str:
+    """Create role `name` whose trust policy lets `service` assume it; returns its ARN."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    role = d.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    return str(role["Role"]["Arn"])

@@ -11,6 +11,7 @@ from sagegate.store import (
     AlreadyExists,
     DeleteConflict,
     InvalidMarker,
+    LimitExceeded,
     NotFound,
     Store,
 )
@@ -195,3 +196,60 @@ def test_delete_user_conflicts(store: Store, account: Account) -> None:
 
     store.delete_user(aid, "u")
     assert store.get_policy(pol.arn).attachment_count == 0
+
+
+def test_update_user_renames_and_moves(store: Store, account: Account) -> None:
+    aid = account.account_id
+    user = store.create_user(aid, "before", tags=[("k", "v")])
+    key, _ = store.create_access_key(aid, "before")
+    store.put_user_policy(aid, "before", "P", "{}")
+    moved = store.update_user(aid, "BEFORE", new_name="After", new_path="/moved/")
+    assert moved.user_id == user.user_id and moved.tags == (("k", "v"),)
+    assert moved.arn == f"arn:aws:iam::{aid}:user/moved/After"
+    with pytest.raises(NotFound):
+        store.get_user(aid, "before")
+    assert store.list_user_policies(aid, "after").items == ("P",)
+    assert store.lookup_access_key(key.access_key_id).user_name == "After"
+    store.create_user(aid, "taken")
+    with pytest.raises(AlreadyExists):
+        store.update_user(aid, "after", new_name="TAKEN")
+    assert store.update_user(aid, "after", new_name="AFTER").name == "AFTER"  # case only
+
+
+def test_user_tags(store: Store, account: Account) -> None:
+    aid = account.account_id
+    store.create_user(aid, "u", tags=[("team", "red")])
+    store.tag_user(aid, "u", [("env", "dev"), ("TEAM", "blue")])
+    assert store.get_user(aid, "u").tags == (("TEAM", "blue"), ("env", "dev"))
+    store.untag_user(aid, "u", ["Team", "absent"])
+    assert store.list_user_tags(aid, "u").items == (("env", "dev"),)
+    store.tag_user(aid, "u", [(f"k{i:02d}", "v") for i in range(49)])
+    with pytest.raises(LimitExceeded) as exc:
+        store.tag_user(aid, "u", [("more", "v")])
+    assert exc.value.message == "Cannot exceed quota for TagsPerUser: 50"
+    store.tag_user(aid, "u", [("K00", "new")])  # replacing is not adding
+    first = store.list_user_tags(aid, "u", max_items=20)
+    second = store.list_user_tags(aid, "u", marker=first.marker, max_items=20)
+    third = store.list_user_tags(aid, "u", marker=second.marker, max_items=20)
+    assert len(first.items + second.items + third.items) == 50 and not third.is_truncated
+    assert first.items[:2] == (("env", "dev"), ("K00", "new"))
+    with pytest.raises(ValueError):
+        store.tag_user(aid, "u", [("x", "1"), ("X", "2")])
+    with pytest.raises(InvalidMarker):
+        store.list_user_tags(aid, "u", marker="bogus")
+    store.delete_user(aid, "u")
+    store.create_user(aid, "u")
+    assert store.get_user(aid, "u").tags == ()
+
+
+def test_user_permissions_boundary(store: Store, account: Account) -> None:
+    aid = account.account_id
+    pol = store.create_policy(aid, "B", "/", "{}")
+    store.create_user(aid, "u")
+    store.put_user_permissions_boundary(aid, "u", pol.arn)
+    assert store.get_user(aid, "u").permissions_boundary_arn == pol.arn
+    with pytest.raises(NotFound) as exc:
+        store.put_user_permissions_boundary(aid, "u", f"arn:aws:iam::{aid}:policy/none")
+    assert exc.value.entity == "policy"
+    store.delete_user_permissions_boundary(aid, "u")
+    assert store.get_user(aid, "u").permissions_boundary_arn is None

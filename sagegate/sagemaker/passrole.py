@@ -1,0 +1,115 @@
+"""Service roles: what a call that passes a role to SageMaker needs.
+
+Two checks, as AWS makes them (IAM User Guide, *Granting a user permissions to pass a role to an
+AWS service*; SageMaker Developer Guide, *How to use SageMaker AI execution roles*):
+
+1. authorization: the caller needs `iam:PassRole` on the role with `iam:PassedToService =
+   sagemaker.amazonaws.com` (an `also=` check), and `sagemaker:AddTags` with
+   `sagemaker:TaggingAction` when the create call carries tags;
+2. trust: the role's trust policy must let the service principal `sagemaker.amazonaws.com` call
+   `sts:AssumeRole` (evaluated with the policy engine, with `aws:SourceAccount` and
+   `aws:SourceArn` set as SageMaker sets them for confused-deputy protection), else the call
+   fails with SageMaker's ValidationException "Could not assume role ...".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sagegate.policy import (
+    CompiledPolicy,
+    Context,
+    MalformedPolicyDocument,
+    PolicyKind,
+    PolicySet,
+    PrincipalInfo,
+    Request,
+    compile_policy,
+    evaluate,
+    parse,
+)
+from sagegate.protocol.registry import Call, Check
+from sagegate.sagemaker import arns
+from sagegate.sagemaker.conditions import request_tags
+from sagegate.sagemaker.errors import could_not_assume
+from sagegate.store import NotFound
+
+SERVICE = "sagemaker.amazonaws.com"
+_SERVICE_PRINCIPAL = PrincipalInfo(arn=SERVICE, account="", type="Service", userid=SERVICE)
+_trust_cache: dict[tuple[str, str], CompiledPolicy | None] = {}
+
+
+def checks(kind: arns.Kind, *role_members: str) -> Callable[[Call, dict[str, Any]], list[Check]]:
+    """An `also=` function: iam:PassRole for each role the request passes, sagemaker:AddTags
+    when it carries tags."""
+
+    def also(call: Call, params: dict[str, Any]) -> list[Check]:
+        out: list[Check] = []
+        for member in role_members:
+            role = params.get(member)
+            if role:
+                out.append(Check("iam:PassRole", role, {"iam:PassedToService": SERVICE}))
+        if params.get("Tags"):
+            resource = arns.call_arn(kind, call, params[kind.name_member])
+            ctx = request_tags(params)
+            ctx["sagemaker:TaggingAction"] = call.operation
+            out.append(Check("sagemaker:AddTags", resource, ctx))
+        return out
+
+    return also
+
+
+def _trust_policy(role_arn: str, document: str) -> CompiledPolicy | None:
+    key = (role_arn, document)
+    if key not in _trust_cache:
+        try:
+            compiled: CompiledPolicy | None = compile_policy(
+                parse(document, PolicyKind.TRUST, max_size=len(document)), role_arn
+            )
+        except MalformedPolicyDocument:
+            compiled = None
+        if len(_trust_cache) > 4096:
+            _trust_cache.clear()
+        _trust_cache[key] = compiled
+    return _trust_cache[key]
+
+
+def service_can_assume(call: Call, role_arn: str, source_arn: str) -> bool:
+    """Does the role exist (same ARN, path included) and does its trust policy let SageMaker
+    assume it on behalf of `source_arn` in the caller's account?"""
+    found = arns.role_name(role_arn)
+    if found is None:
+        return False
+    account, name = found
+    try:
+        role = call.store.get_role(account, name)
+    except NotFound:
+        return False
+    if role.arn != role_arn:
+        return False
+    policy = _trust_policy(role.arn, role.assume_role_policy_document)
+    if policy is None:
+        return False
+    context = Context.build(
+        {
+            "aws:SourceAccount": call.caller.account_id,
+            "aws:SourceArn": source_arn,
+            "aws:CurrentTime": call.now,
+            "aws:EpochTime": str(int(call.now.timestamp())),
+            "aws:PrincipalServiceName": SERVICE,
+        }
+    )
+    request = Request(
+        action="sts:AssumeRole",
+        resource=role.arn,
+        principal=_SERVICE_PRINCIPAL,
+        context=context,
+        resource_account=role.account_id,
+    )
+    return evaluate(request, PolicySet(resource=policy)).allowed
+
+
+def require_trust(call: Call, role_arn: str, source_arn: str) -> None:
+    if not service_can_assume(call, role_arn, source_arn):
+        raise could_not_assume(role_arn)

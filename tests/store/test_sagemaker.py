@@ -1,0 +1,197 @@
+"""The store's SageMaker resources: create/get/list/update/delete, tags, the signing key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sagegate.store import (
+    Account,
+    AlreadyExists,
+    Keyring,
+    LimitExceeded,
+    NotFound,
+    SageMakerResource,
+    Store,
+)
+
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+REGION = "us-east-1"
+
+
+def arn(account: Account, name: str, kind: str = "notebook-instance") -> str:
+    return f"arn:aws:sagemaker:{REGION}:{account.account_id}:{kind}/{name.lower()}"
+
+
+def make(
+    store: Store, account: Account, name: str, *, at: datetime = T0, **kw: object
+) -> SageMakerResource:
+    kind = str(kw.pop("resource_type", "notebook-instance"))
+    return store.create_sagemaker_resource(
+        account_id=account.account_id,
+        region=REGION,
+        resource_type=kind,
+        name=name,
+        arn=arn(account, name, kind),
+        status=kw.pop("status", "Pending"),  # type: ignore[arg-type]
+        data=kw.pop("data", {"InstanceType": "ml.t3.medium"}),  # type: ignore[arg-type]
+        now=at,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_create_get_case_insensitive(store: Store, account: Account) -> None:
+    made = make(store, account, "My-NB", tags=[("team", "ml"), ("a", "b")])
+    assert made.name == "My-NB" and made.arn == arn(account, "my-nb")
+    assert made.created_at == made.updated_at == T0
+    got = store.get_sagemaker_resource(account.account_id, REGION, "notebook-instance", "MY-nb")
+    assert got == made
+    assert got.tags == (("team", "ml"), ("a", "b"))
+    assert got.data == {"InstanceType": "ml.t3.medium"}
+    assert store.find_sagemaker_resource(made.arn) == made
+    assert store.find_sagemaker_resource(made.arn + "x") is None
+    with pytest.raises(NotFound) as e:
+        store.get_sagemaker_resource(account.account_id, "eu-west-1", "notebook-instance", "my-nb")
+    assert (e.value.entity, e.value.name) == ("sagemaker_resource", "my-nb")
+
+
+def test_duplicates_and_replacement(store: Store, account: Account, other_account: Account) -> None:
+    make(store, account, "dup", tags=[("k", "v")])
+    with pytest.raises(AlreadyExists):
+        make(store, account, "DUP")
+    with pytest.raises(AlreadyExists):
+        make(store, account, "DUP", replace_if=lambda old: False)
+    # Another type, account or region may use the name.
+    make(store, account, "dup", resource_type="model")
+    store.create_sagemaker_resource(
+        account_id=other_account.account_id,
+        region=REGION,
+        resource_type="notebook-instance",
+        name="dup",
+        arn=arn(other_account, "dup"),
+        status=None,
+        data={},
+        now=T0,
+    )
+    replaced = make(
+        store, account, "Dup", replace_if=lambda old: old.status == "Pending", status="Creating"
+    )
+    assert replaced.status == "Creating" and replaced.tags == ()
+    assert store.find_sagemaker_resource(replaced.arn) is not None
+    assert store.find_sagemaker_resource(replaced.arn).tags == ()  # type: ignore[union-attr]
+
+
+def test_update_is_atomic(store: Store, account: Account) -> None:
+    make(store, account, "upd")
+    later = T0 + timedelta(seconds=30)
+    res = store.update_sagemaker_resource(
+        account.account_id,
+        REGION,
+        "notebook-instance",
+        "UPD",
+        lambda cur: ("Stopping", {**cur.data, "VolumeSizeInGB": 9}),
+        later,
+    )
+    assert res.status == "Stopping" and res.updated_at == later and res.created_at == T0
+    assert res.data == {"InstanceType": "ml.t3.medium", "VolumeSizeInGB": 9}
+
+    def refuse(cur: SageMakerResource) -> tuple[str | None, dict[str, object]]:
+        raise RuntimeError("wrong state")
+
+    with pytest.raises(RuntimeError):
+        store.update_sagemaker_resource(
+            account.account_id, REGION, "notebook-instance", "upd", refuse, later
+        )
+    assert (
+        store.get_sagemaker_resource(account.account_id, REGION, "notebook-instance", "upd") == res
+    )
+    with pytest.raises(NotFound):
+        store.update_sagemaker_resource(
+            account.account_id, REGION, "notebook-instance", "none", refuse, later
+        )
+
+
+def test_list_sort_filter_page(store: Store, account: Account) -> None:
+    for i, name in enumerate(["b-one", "a-two", "c-three", "x_other"]):
+        make(store, account, name, at=T0 + timedelta(seconds=i))
+    make(store, account, "model-1", resource_type="model")
+
+    def names(**kw: object) -> list[str]:
+        found = store.list_sagemaker_resources(
+            account.account_id,
+            REGION,
+            "notebook-instance",
+            **kw,  # type: ignore[arg-type]
+        )
+        return [r.name for r in found]
+
+    assert names() == ["x_other", "c-three", "a-two", "b-one"]  # newest first
+    assert names(sort="name", descending=False) == ["a-two", "b-one", "c-three", "x_other"]
+    assert names(sort="name", descending=False, offset=1, limit=2) == ["b-one", "c-three"]
+    assert names(name_contains="O") == ["x_other", "a-two", "b-one"]
+    assert names(name_contains="_") == ["x_other"]  # LIKE wildcards are escaped
+    assert names(name_contains="%") == []
+    assert names(created_after=T0, created_before=T0 + timedelta(seconds=3)) == ["c-three", "a-two"]
+
+
+def test_delete_with_check(store: Store, account: Account) -> None:
+    made = make(store, account, "del", tags=[("k", "v")])
+
+    def refuse(cur: SageMakerResource) -> None:
+        raise ValueError(cur.status)
+
+    with pytest.raises(ValueError):
+        store.delete_sagemaker_resource(
+            account.account_id, REGION, "notebook-instance", "del", refuse
+        )
+    store.delete_sagemaker_resource(account.account_id, REGION, "notebook-instance", "DEL")
+    assert store.find_sagemaker_resource(made.arn) is None
+    with pytest.raises(NotFound):
+        store.delete_sagemaker_resource(account.account_id, REGION, "notebook-instance", "del")
+    # Its tags went with it.
+    again = make(store, account, "del")
+    assert store.find_sagemaker_resource(again.arn).tags == ()  # type: ignore[union-attr]
+
+
+def test_tags(store: Store, account: Account) -> None:
+    made = make(store, account, "tagged", tags=[("a", "1")])
+    assert store.tag_sagemaker_resource(made.arn, [("b", "2"), ("a", "3")]) == (
+        ("a", "3"),
+        ("b", "2"),
+    )
+    store.untag_sagemaker_resource(made.arn, ["a", "zz"])
+    assert store.find_sagemaker_resource(made.arn).tags == (("b", "2"),)  # type: ignore[union-attr]
+    store.tag_sagemaker_resource(made.arn, [(f"k{i}", "v") for i in range(49)])
+    with pytest.raises(LimitExceeded) as e:
+        store.tag_sagemaker_resource(made.arn, [("one-more", "v")])
+    assert e.value.limit == 50
+    store.tag_sagemaker_resource(made.arn, [("b", "overwrite")])  # overwriting is fine at 50
+    with pytest.raises(NotFound):
+        store.tag_sagemaker_resource(made.arn + "-nope", [("a", "b")])
+    with pytest.raises(NotFound):
+        store.untag_sagemaker_resource(made.arn + "-nope", ["a"])
+    with pytest.raises(LimitExceeded):
+        make(store, account, "too-many", tags=[(f"k{i}", "v") for i in range(51)])
+
+
+def test_presign_signing_key(
+    store: Store,
+    account: Account,
+    other_account: Account,
+    store_url: str,
+    tmp_path: object,
+    keyring: Keyring,
+) -> None:
+    key = store.presign_signing_key(account.account_id)
+    assert len(key) == 32
+    assert store.presign_signing_key(account.account_id) == key
+    assert store.presign_signing_key(other_account.account_id) != key
+    # Another replica (a second Store on the same database) reads the same key.
+    other = Store.open(store_url, tmp_path, keyring)  # type: ignore[arg-type]
+    try:
+        assert other.presign_signing_key(account.account_id) == key
+    finally:
+        other.close()
+    # It is not a resource anyone can find or tag.
+    assert store.find_sagemaker_resource(f"sagegate:presign-key:{account.account_id}") is None
