@@ -33,6 +33,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -273,6 +274,17 @@ class Target:
         return Ctx(self.account_id, self.port, self.caller_key, self.caller_secret)
 
 
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): get SIGTERM when the benchmark dies, however it dies,
+    so no server outlives it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _sagegate_bin() -> list[str]:
     exe = ROOT / ".venv" / "bin" / "sagegate"
     if exe.exists():
@@ -297,7 +309,9 @@ def start_sagegate(tmp: Path, workers: int) -> Target:
     log = tmp / "sagegate.log"
     cmd = [*_sagegate_bin(), "serve", "--data-dir", str(data), "--port", str(port)]
     cmd += ["--workers", str(workers), "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+    )
     _wait_port(port, proc, log)
     return Target(
         "sagegate",
@@ -318,6 +332,7 @@ def start_moto(tmp: Path) -> Target:
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         env=env,
+        preexec_fn=_die_with_parent,
     )
     _wait_port(port, proc, log)
     t = Target("moto", proc, port, "123456789012", "AKIDBOOTSTRAP00000000", "bootstrap")
@@ -654,6 +669,7 @@ def main(argv: list[str] | None = None) -> int:
     def say(msg: str) -> None:
         print(msg, file=sys.stderr if args.json else sys.stdout, flush=True)
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below
     args.load_before = _loadavg()
     args.revision = _revision()
     tmp = Path(tempfile.mkdtemp(prefix="sagegate-e2e-"))

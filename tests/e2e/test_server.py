@@ -67,13 +67,13 @@ def test_body_size_limit_chunked(deployment: Deployment) -> None:
 
 def test_unimplemented_operation_is_clear_not_500(deployment: Deployment) -> None:
     with pytest.raises(ClientError) as e:
-        deployment.client("iam").get_account_authorization_details()
+        deployment.client("iam").list_service_specific_credentials()
     err = e.value.response
     assert err["Error"]["Code"] == "NotImplemented"
-    assert "GetAccountAuthorizationDetails" in err["Error"]["Message"]
+    assert "ListServiceSpecificCredentials" in err["Error"]["Message"]
     assert err["ResponseMetadata"]["HTTPStatusCode"] == 501
     with pytest.raises(ClientError) as e:
-        deployment.client("sagemaker").list_notebook_instances()
+        deployment.client("sagemaker").list_domains()
     assert e.value.response["Error"]["Code"] == "NotImplemented"
 
 
