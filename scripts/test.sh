@@ -21,4 +21,6 @@ if [ -z "${SAGEGATE_TEST_POSTGRES_URL:-}" ]; then
   fi
 fi
 
-"$PY" -m pytest -q "$@"
+# Two processes (the machine has two cores); a test module's tests stay in one process, so each
+# module starts its own servers once.
+"$PY" -m pytest -q -n "${SAGEGATE_TEST_PROCESSES:-2}" --dist loadfile "$@"

@@ -166,7 +166,8 @@ class Authorizer:
                 policies = policies.with_resource(_resource_policy(found))
                 resource_account = found.account_id
         context = Context.build(keys)
-        for resource in spec.resources(call, params):
+        resources = spec.resources(call, params)
+        for resource in resources:
             self._decide(
                 Request(
                     action=spec.action,
@@ -181,10 +182,18 @@ class Authorizer:
             identity_only = self.policy_set(caller)
             for extra in spec.also(call, params):
                 ctx = Context.build({**base, **extra.context})
+                # A further action on the call's own resource (sts:TagSession on the role being
+                # assumed) is decided with that resource's policy too; any other (iam:PassRole
+                # on an execution role) with the caller's identity policies alone.
+                same = extra.resource in resources
                 request = Request(
-                    action=extra.action, resource=extra.resource, principal=principal, context=ctx
+                    action=extra.action,
+                    resource=extra.resource,
+                    principal=principal,
+                    context=ctx,
+                    resource_account=resource_account if same else None,
                 )
-                self._decide(request, identity_only)
+                self._decide(request, policies if same else identity_only)
 
     @staticmethod
     def _decide(request: Request, policies: PolicySet) -> Decision:

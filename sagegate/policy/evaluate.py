@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from .ast import PolicyKind
 from .compile import CompiledPolicy, CompiledStatement, Entry, PrincipalMatch
 from .context import Context, PrincipalInfo, Request
 from .explain import Decision, Layer, MatchedStatement, Reason
@@ -189,6 +190,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
                                                                 boundary and session policies
                                                                 allow, else NO_<gate>_ALLOW
     6   it names only the account (delegation)                  no effect: go on
+    6b  a role trust policy names the caller in no way          implicitDeny, NO_RESOURCE_ALLOW
     7   the identity side allows                                allowed, IDENTITY_ALLOW
         (a federated-user session without session policies
         never passes the session gate)
@@ -318,6 +320,11 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
                 return _decision(False, why, (), missing, diag)
             return _decision(True, Reason.RESOURCE_ALLOW, (res_stmt, *found), missing, diag)
         # Row 6 — it names the account: delegation, decided by the identity side below.
+    elif policies.resource is not None and policies.resource.policy.kind is PolicyKind.TRUST:
+        # Row 6b — a role trust policy that does not name the caller in any way: denied even in
+        # the same account. *Policy evaluation logic*: role trust policies "must explicitly
+        # allow access for principals", an exception to the same-account rule.
+        return _decision(False, Reason.NO_RESOURCE_ALLOW, (), missing, diag)
 
     # Row 7 — same account, identity-based Allow within boundary and session policies: allowed.
     why, found = identity_side()

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -27,6 +30,7 @@ from sagegate.store.records import Tags, User
 from sagegate.store.schema import AccountRow, ManagedPolicyRow, MetaRow, TagRow, UserRow
 
 EPOCH_KEY = "authz_epoch"
+_EPOCH_SQL = f"SELECT value FROM meta WHERE key = '{EPOCH_KEY}'"  # a constant, no input
 
 
 def utcnow() -> datetime:
@@ -65,6 +69,8 @@ class StoreBase:
         self._write_engine = write_engine(engine)
         self._keyring = keyring
         self._passwords = passwords
+        self._epoch_lock = threading.Lock()
+        self._epoch_conn: Any = None
 
     @property
     def engine(self) -> Engine:
@@ -90,10 +96,44 @@ class StoreBase:
             yield s
 
     def epoch(self) -> int:
-        """The authorization epoch: it grows with every write that may change a decision."""
-        with self._engine.connect() as conn:
-            value = conn.execute(select(MetaRow.value).where(MetaRow.key == EPOCH_KEY)).scalar_one()
-            return int(value)
+        """The authorization epoch: it grows with every write that may change a decision.
+
+        Read on every request, so it bypasses the ORM and the pool: one dedicated driver-level
+        connection in autocommit mode (each read sees the latest commit; no transaction is left
+        open), shared under a lock, reopened once if it breaks."""
+        with self._epoch_lock:
+            for attempt in (1, 2):
+                try:
+                    if self._epoch_conn is None:
+                        self._epoch_conn = self._open_epoch_connection()
+                    cur = self._epoch_conn.cursor()
+                    try:
+                        cur.execute(_EPOCH_SQL)
+                        row = cur.fetchone()
+                    finally:
+                        cur.close()
+                    return int(row[0])
+                except Exception:
+                    self._close_epoch_connection()
+                    if attempt == 2:
+                        raise
+        raise AssertionError("unreachable")
+
+    def _open_epoch_connection(self) -> Any:
+        dialect = self._engine.dialect
+        cargs, cparams = dialect.create_connect_args(self._engine.url)
+        conn = dialect.connect(*cargs, **cparams)
+        if self.dialect == "sqlite":
+            conn.isolation_level = None  # autocommit: every SELECT reads the latest commit
+        else:
+            conn.autocommit = True
+        return conn
+
+    def _close_epoch_connection(self) -> None:
+        conn, self._epoch_conn = self._epoch_conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # already broken
+                conn.close()
 
     # -- shared lookups -----------------------------------------------------------------------
 

@@ -85,4 +85,6 @@ class Store(
         return _engine.current_revision(self._engine)
 
     def close(self) -> None:
+        with self._epoch_lock:
+            self._close_epoch_connection()
         self._engine.dispose()

@@ -32,6 +32,8 @@ from sagegate.store.records import Page, Tags, User
 from sagegate.store.schema import (
     AccessKeyRow,
     GroupMembershipRow,
+    LoginProfileRow,
+    MfaDeviceRow,
     TagRow,
     UserInlinePolicyRow,
     UserPolicyAttachmentRow,
@@ -212,6 +214,14 @@ class UsersMixin(StoreBase):
             if s.execute(select(exists().where(GroupMembershipRow.user_id == uid))).scalar():
                 raise DeleteConflict(
                     "user", name, "Cannot delete entity, must remove users from group first."
+                )
+            if s.get(LoginProfileRow, uid) is not None:
+                raise DeleteConflict(
+                    "user", name, "Cannot delete entity, must delete login profile first."
+                )
+            if s.execute(select(exists().where(MfaDeviceRow.user_id == uid))).scalar():
+                raise DeleteConflict(
+                    "user", name, "Cannot delete entity, must delete MFA device first."
                 )
             s.execute(delete(TagRow).where(TagRow.entity_type == USER_TAG, TagRow.entity_id == uid))
             s.delete(row)

@@ -250,10 +250,6 @@ def test_mfa_cli(deployment: Deployment, tmp_path: Path) -> None:
     assert gone.returncode != 0 and "NoSuchEntity" in gone.stderr
 
 
-@pytest.mark.xfail(
-    reason="DeleteUser's checks live in store/users.py (users engineer); the check is reported",
-    strict=False,
-)
 def test_delete_user_refused_while_mfa_enabled(deployment: Deployment) -> None:
     iam = deployment.client("iam")
     iam.create_user(UserName="mfa-keeper")

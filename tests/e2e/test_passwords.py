@@ -198,10 +198,6 @@ def test_login_profile_cli(deployment: Deployment) -> None:
     assert gone.returncode != 0 and "NoSuchEntity" in gone.stderr
 
 
-@pytest.mark.xfail(
-    reason="DeleteUser's checks live in store/users.py (users engineer); the check is reported",
-    strict=False,
-)
 def test_delete_user_refused_while_login_profile_remains(deployment: Deployment) -> None:
     iam = deployment.client("iam")
     iam.create_user(UserName="pw-keeper")

@@ -157,11 +157,6 @@ def test_trust_naming_the_account_needs_an_identity_allow(
     assert sts.assume_role(RoleArn=arn, RoleSessionName="s1")["AssumedRoleUser"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sagegate.policy.evaluate lets a same-account identity Allow stand without the trust "
-    "policy; AWS: role trust policies must explicitly allow (see the issue-5 report)",
-)
 def test_a_trust_policy_that_does_not_name_the_caller_denies_even_an_admin(
     deployment: Deployment, account: str
 ) -> None:
@@ -473,3 +468,35 @@ def test_session_revocation_by_token_issue_time(deployment: Deployment, account:
 
 def _iso(when: datetime, shift: int) -> str:
     return (when + timedelta(seconds=shift)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+
+
+def test_tag_session_granted_by_the_trust_policy_alone(
+    deployment: Deployment, account: str
+) -> None:
+    """*Passing session tags in AWS STS*, "Example role trust policy for session tags": the trust
+    policy names the user and allows sts:TagSession; the user needs no policy of its own."""
+    user = unique("tagtrust")
+    creds = new_user(deployment, user)
+    arn = make_role(deployment, unique("tagtrust"), trust(f"arn:aws:iam::{account}:user/{user}"))
+    deployment.client("sts", creds).assume_role(
+        RoleArn=arn, RoleSessionName="s0", Tags=[{"Key": "Project", "Value": "x"}]
+    )
+
+
+def test_tag_session_refused_when_the_trust_policy_lacks_it(
+    deployment: Deployment, account: str
+) -> None:
+    """A trust policy without sts:TagSession: "For roles that don't have this permission in the
+    trust policy, the AssumeRole operation will fail" — even for an administrator."""
+    arn = make_role(
+        deployment,
+        unique("notag"),
+        trust(f"arn:aws:iam::{account}:root", actions="sts:AssumeRole"),
+    )
+    with pytest.raises(ClientError) as e:
+        deployment.client("sts").assume_role(
+            RoleArn=arn, RoleSessionName="s0", Tags=[{"Key": "Project", "Value": "x"}]
+        )
+    assert code_of(e) == "AccessDenied"

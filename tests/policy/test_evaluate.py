@@ -560,3 +560,38 @@ def test_anonymous_and_federated_provider_principals() -> None:
     other = PrincipalInfo("x", A, "WebIdentityUser", "web", provider="accounts.google.com")
     r3 = request("sts:AssumeRoleWithWebIdentity", f"arn:aws:iam::{A}:role/R", other)
     assert not evaluate(r3, PolicySet(resource=trust)).allowed
+
+
+# --- role trust policies: an exception to the same-account rule ------------------------------
+
+ROLE_ARN = f"arn:aws:iam::{A}:role/R"
+
+
+def trust(principal: Any) -> Any:
+    return compiled(
+        [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}],
+        ROLE_ARN,
+        kind=PolicyKind.TRUST,
+    )
+
+
+@pytest.mark.parametrize(
+    ("named", "identity", "allowed", "reason"),
+    [
+        # EVAL, "role trust policies ... must explicitly allow access for principals": an identity
+        # Allow alone is not enough in the same account when the trust policy names someone else.
+        ({"AWS": f"arn:aws:iam::{A}:user/bob"}, ALLOW_ALL, False, Reason.NO_RESOURCE_ALLOW),
+        ({"Service": "sagemaker.amazonaws.com"}, ALLOW_ALL, False, Reason.NO_RESOURCE_ALLOW),
+        # The trust policy names the caller: allowed without any identity policy.
+        ({"AWS": f"arn:aws:iam::{A}:user/alice"}, None, True, Reason.RESOURCE_ALLOW),
+        # It names the account: delegation, the identity side decides.
+        ({"AWS": f"arn:aws:iam::{A}:root"}, ALLOW_ALL, True, Reason.IDENTITY_ALLOW),
+        ({"AWS": f"arn:aws:iam::{A}:root"}, None, False, Reason.NO_IDENTITY_ALLOW),
+    ],
+)
+def test_trust_policy_must_name_the_caller(
+    named: Any, identity: Any, allowed: bool, reason: Reason
+) -> None:
+    ps = PolicySet(identity=ident(identity) if identity else (), resource=trust(named))
+    d = evaluate(request("sts:AssumeRole", ROLE_ARN), ps)
+    assert (d.allowed, d.reason) == (allowed, reason)

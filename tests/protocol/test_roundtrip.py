@@ -9,7 +9,6 @@ parser.
 from __future__ import annotations
 
 import datetime as dt
-
 import json
 import zlib
 from typing import Any

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 
-from sagegate.store import Account, Store
+from sagegate.store import Account, Keyring, Store
 
 
 @contextmanager
@@ -49,7 +50,15 @@ def test_principal_policies_is_two_queries(store: Store, account: Account) -> No
     assert len(seen) == 2, seen
 
 
-def test_epoch_is_one_query(store: Store) -> None:
+def test_epoch_bypasses_the_orm_and_sees_other_writers(
+    store: Store, account: Account, store_url: str, tmp_path: Path
+) -> None:
     with selects(store) as seen:
-        store.epoch()
-    assert len(seen) == 1
+        before = store.epoch()
+    assert seen == []  # its own driver-level connection, not the pool
+    other = Store.open(store_url, tmp_path, Keyring.generate())  # another replica
+    try:
+        other.create_user(account.account_id, "from-elsewhere")
+    finally:
+        other.close()
+    assert store.epoch() == before + 1
