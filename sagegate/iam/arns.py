@@ -23,6 +23,17 @@ def policy_arn(account_id: str, name: str, path: str = "/") -> str:
     return f"arn:aws:iam::{account_id}:policy{path}{name}"
 
 
+def lookup_user(call: Call, name: str) -> Any:
+    """The user `name` of the caller's account, or None; fetched once per request."""
+    key = ("user", name.lower())
+    if key not in call.memo:
+        try:
+            call.memo[key] = call.store.get_user(call.caller.account_id, name)
+        except NotFound:
+            call.memo[key] = None
+    return call.memo[key]
+
+
 def target_user_arn(call: Call, params: dict[str, Any]) -> list[str]:
     """The user a call acts on: `UserName` if given (with its path when the user exists), else the
     caller itself, as AWS does for the calls where `UserName` is optional."""
@@ -34,10 +45,8 @@ def target_user_arn(call: Call, params: dict[str, Any]) -> list[str]:
         return [call.caller.arn]
     path = params.get("Path")
     if path is None:
-        try:
-            path = call.store.get_user(account, name).path
-        except NotFound:
-            path = "/"
+        user = lookup_user(call, name)
+        path = user.path if user is not None else "/"
     return [user_arn(account, name, path)]
 
 

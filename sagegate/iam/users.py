@@ -11,10 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sagegate.iam.arns import root_arn, target_user_arn, user_arn, users_under_prefix
-from sagegate.iam.errors import invalid_input, store_errors
+from sagegate.iam.arns import (
+    lookup_user,
+    root_arn,
+    target_user_arn,
+    user_arn,
+    users_under_prefix,
+)
+from sagegate.iam.errors import invalid_input, no_such_entity, store_errors
 from sagegate.protocol.registry import Call, registry
-from sagegate.store import NotFound
 
 DUPLICATE_TAGS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
 
@@ -72,10 +77,7 @@ def target_user(call: Call, params: dict[str, Any]) -> Any:
     name = params.get("UserName") or call.caller.username
     if name is None:
         return None
-    try:
-        return call.store.get_user(call.caller.account_id, name)
-    except NotFound:
-        return None
+    return lookup_user(call, name)
 
 
 def user_context(call: Call, params: dict[str, Any]) -> dict[str, Any]:
@@ -135,8 +137,9 @@ def get_user(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                 "CreateDate": account.created_at,
             }
         }
-    with store_errors():
-        user = call.store.get_user(call.caller.account_id, name)
+    user = lookup_user(call, name)
+    if user is None:
+        raise no_such_entity(f"The user with name {name} cannot be found.")
     return {"User": user_shape(user)}
 
 

@@ -62,6 +62,9 @@ class Call:
     source_ip: str = ""
     secure_transport: bool = False
     host: str = ""  # the Host header, for URLs that point back at this server
+    # Reads shared by the steps of this one request (resource ARN, condition keys, handler), so
+    # the same row is fetched once. Never kept beyond the request.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
