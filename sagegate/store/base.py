@@ -12,12 +12,13 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -61,6 +62,37 @@ def user_arn(account_id: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:user{path}{name}"
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cached_read(method: F) -> F:
+    """Keep a read method's answers until the authorization epoch moves.
+
+    Every write that bumps the epoch drops the cache when it commits, and `epoch()` (read first
+    on every request) drops it when another process has written; so a cached answer is never
+    older than what the epoch check of the current request would allow. Answers must be
+    immutable (frozen records, tuples, strings). Errors are not cached."""
+
+    @functools.wraps(method)
+    def wrapper(self: StoreBase, *args: Any, **kwargs: Any) -> Any:
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        try:
+            return self._read_cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable argument: not cacheable
+            return method(self, *args, **kwargs)
+        generation = self._cache_generation
+        value = method(self, *args, **kwargs)
+        if generation == self._cache_generation:  # no write or epoch change in between
+            if len(self._read_cache) >= 50_000:
+                self._read_cache.clear()
+            self._read_cache[key] = value
+        return value
+
+    return wrapper  # type: ignore[return-value]
+
+
 class StoreBase:
     """Engine, keyring and password hasher, plus the helpers the feature mixins share."""
 
@@ -71,6 +103,9 @@ class StoreBase:
         self._passwords = passwords
         self._epoch_lock = threading.Lock()
         self._epoch_conn: Any = None
+        self._read_cache: dict[Any, Any] = {}
+        self._cache_generation = 0
+        self._cache_epoch: int | None = None
 
     @property
     def engine(self) -> Engine:
@@ -88,12 +123,21 @@ class StoreBase:
     @contextmanager
     def _write(self, *, bump: bool = True) -> Iterator[Session]:
         """One transaction; commits on success, rolls back on any exception."""
-        with Session(self._write_engine, expire_on_commit=False) as s, s.begin():
-            if bump:
-                s.execute(
-                    update(MetaRow).where(MetaRow.key == EPOCH_KEY).values(value=MetaRow.value + 1)
-                )
-            yield s
+        try:
+            with Session(self._write_engine, expire_on_commit=False) as s, s.begin():
+                if bump:
+                    s.execute(
+                        update(MetaRow)
+                        .where(MetaRow.key == EPOCH_KEY)
+                        .values(value=MetaRow.value + 1)
+                    )
+                yield s
+        finally:
+            self._drop_read_cache()
+
+    def _drop_read_cache(self) -> None:
+        self._cache_generation += 1
+        self._read_cache.clear()
 
     def epoch(self) -> int:
         """The authorization epoch: it grows with every write that may change a decision.
@@ -112,7 +156,11 @@ class StoreBase:
                         row = cur.fetchone()
                     finally:
                         cur.close()
-                    return int(row[0])
+                    value = int(row[0])
+                    if value != self._cache_epoch:  # another process wrote: drop what we read
+                        self._drop_read_cache()
+                        self._cache_epoch = value
+                    return value
                 except Exception:
                     self._close_epoch_connection()
                     if attempt == 2:

@@ -28,7 +28,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from sagegate.store import ids
-from sagegate.store.base import check_max_items, decode_marker, encode_marker, utcnow
+from sagegate.store.base import (
+    cached_read,
+    check_max_items,
+    decode_marker,
+    encode_marker,
+    utcnow,
+)
 from sagegate.store.errors import AlreadyExists, LimitExceeded, NotFound
 from sagegate.store.managed_policies import (
     AWS,
@@ -84,6 +90,7 @@ class PoliciesMixin(ManagedPoliciesMixin):
             else:
                 row.document = document
 
+    @cached_read
     def get_user_policy(self, account_id: str, user_name: str, policy_name: str) -> str:
         """The document of a user's inline policy (name matched case-insensitively)."""
         with self._read() as s:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sagegate.store import ids
 from sagegate.store.base import (
     StoreBase,
+    cached_read,
     check_max_items,
     decode_marker,
     encode_marker,
@@ -153,6 +154,7 @@ class UsersMixin(StoreBase):
             s.flush()
             return self._to_user(row, tag_tuple)
 
+    @cached_read
     def get_user(self, account_id: str, name: str) -> User:
         with self._read() as s:
             row = self._user_row(s, account_id, name)
@@ -169,6 +171,7 @@ class UsersMixin(StoreBase):
                 row, self._tags_of(s, USER_TAG, [row.user_id]).get(row.user_id, ())
             )
 
+    @cached_read
     def list_users(
         self,
         account_id: str,

@@ -62,3 +62,23 @@ def test_epoch_bypasses_the_orm_and_sees_other_writers(
     finally:
         other.close()
     assert store.epoch() == before + 1
+
+
+def test_cached_reads_follow_writes_here_and_elsewhere(
+    store: Store, account: Account, store_url: str, tmp_path: Path
+) -> None:
+    aid = account.account_id
+    store.create_user(aid, "cached")
+    first = store.get_user(aid, "cached")
+    with selects(store) as seen:
+        assert store.get_user(aid, "cached") == first
+    assert seen == []  # served from the cache
+    store.tag_user(aid, "cached", [("team", "a")])  # a write here drops the cache at once
+    assert store.get_user(aid, "cached").tags == (("team", "a"),)
+    other = Store.open(store_url, tmp_path, Keyring.generate())  # another replica writes
+    try:
+        other.tag_user(aid, "cached", [("team", "b")])
+    finally:
+        other.close()
+    store.epoch()  # what every request does first
+    assert store.get_user(aid, "cached").tags == (("team", "b"),)
