@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sagegate.store import ids
-from sagegate.store.base import StoreBase, utcnow
+from sagegate.store.base import StoreBase, cached_read, utcnow
 from sagegate.store.errors import LimitExceeded, NotFound
 from sagegate.store.records import AccessKey, AccessKeyLastUsed, KeyRecord, KeyStatus
 from sagegate.store.schema import AccessKeyRow, UserRow
@@ -77,7 +77,10 @@ class AccessKeysMixin(StoreBase):
             )
         return AccessKey(key_id, user_name, "Active", now), secret
 
-    def list_access_keys(self, account_id: str, user_name: str | None) -> list[AccessKey]:
+    @cached_read
+    def list_access_keys(
+        self, account_id: str, user_name: str | None
+    ) -> tuple[AccessKey, ...]:
         """Keys of `user_name` (None: root), oldest first; NotFound for an unknown user."""
         with self._read() as s:
             if user_name is None:
@@ -93,7 +96,7 @@ class AccessKeysMixin(StoreBase):
                 .where(*where)
                 .order_by(AccessKeyRow.created_at, AccessKeyRow.access_key_id)
             ).all()
-        return [AccessKey(k, name, st, c) for k, st, c in rows]
+        return tuple(AccessKey(k, name, st, c) for k, st, c in rows)
 
     def _key_row(
         self, s: Session, account_id: str, user_name: str | None, key_id: str

@@ -54,7 +54,7 @@ def test_root_access_keys(store: Store, account: Account) -> None:
     assert rec is not None and rec.is_root and rec.user_id is None and rec.user_name is None
     assert rec.secret == secret
     assert rec.principal_arn == f"arn:aws:iam::{account.account_id}:root"
-    assert store.list_access_keys(account.account_id, None) == [key]
+    assert store.list_access_keys(account.account_id, None) == (key,)
     store.create_access_key(account.account_id, None)
     with pytest.raises(LimitExceeded):
         store.create_access_key(account.account_id, None)
@@ -127,7 +127,7 @@ def test_list_update_delete(store: Store, account: Account, other_account: Accou
         k1.access_key_id,
         k2.access_key_id,
     ]
-    assert store.list_access_keys(aid, "v") == []
+    assert store.list_access_keys(aid, "v") == ()
     with pytest.raises(NotFound):
         store.list_access_keys(aid, "nobody")
 

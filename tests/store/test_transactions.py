@@ -87,7 +87,7 @@ def test_create_access_key_rolls_back(
     store.create_user(account.account_id, "u")
     with fail_on(AccessKeyRow, "after_insert"), pytest.raises(Boom):
         store.create_access_key(account.account_id, "u")
-    assert store.list_access_keys(account.account_id, "u") == []
+    assert store.list_access_keys(account.account_id, "u") == ()
     assert count(store, AccessKeyRow) == 0
 
 
