@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/policy.py
+	$(PY) benchmarks/e2e.py
 
 clean:
 	rm -rf $(VENV) .sagegate
