@@ -64,6 +64,8 @@ from sagegate.store.schema import (
     UserRow,
 )
 
+SERVICE_ROLE_PATH = "/aws-service-role/"
+
 
 class PoliciesMixin(ManagedPoliciesMixin):
     #: AWS quota "Managed policies per user" (default 10).
@@ -163,6 +165,9 @@ class PoliciesMixin(ManagedPoliciesMixin):
         and made the default.
         """
         arn = policy_arn(AWS, path, name)
+        # Service-linked role policies are attached by AWS to its service-linked roles only;
+        # an account cannot attach them to its users, groups or roles.
+        attachable = not path.startswith(SERVICE_ROLE_PATH)
         with self._read() as s:
             current = s.execute(
                 select(ManagedPolicyRow, PolicyVersionRow.document)
@@ -179,6 +184,7 @@ class PoliciesMixin(ManagedPoliciesMixin):
                 current is not None
                 and current[0].default_version_id == version_id
                 and current[1] == document
+                and current[0].is_attachable == attachable
             ):
                 return to_policy(current[0])
         with self._write() as s:
@@ -194,7 +200,7 @@ class PoliciesMixin(ManagedPoliciesMixin):
                     description=description,
                     default_version_id=version_id,
                     attachment_count=0,
-                    is_attachable=True,
+                    is_attachable=attachable,
                     created_at=created_at,
                     updated_at=updated_at,
                 )
@@ -204,6 +210,7 @@ class PoliciesMixin(ManagedPoliciesMixin):
                 row.default_version_id = version_id
                 row.description = description
                 row.updated_at = updated_at
+                row.is_attachable = attachable
             version = s.get(PolicyVersionRow, (arn, version_id))
             if version is None:
                 s.add(

@@ -778,3 +778,24 @@ def test_boundary_description_and_service_linked_role_cli(deployment: Deployment
         task["DeletionTaskId"],
     )
     assert status["Status"] == "SUCCEEDED"
+
+
+def test_service_role_policy_is_only_for_service_linked_roles(deployment: Deployment) -> None:
+    """AWS's service-linked-role policies (path /aws-service-role/) show IsAttachable false and
+    cannot be attached by the account; the service-linked role itself carries one."""
+    iam = deployment.client("iam")
+    arn = "arn:aws:iam::aws:policy/aws-service-role/AmazonSageMakerNotebooksServiceRolePolicy"
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["IsAttachable"] is False
+    iam.create_user(UserName="slr-policy-user")
+    with pytest.raises(ClientError) as e:
+        iam.attach_user_policy(UserName="slr-policy-user", PolicyArn=arn)
+    assert e.value.response["Error"]["Code"] == "NoSuchEntity"
+    assert e.value.response["Error"]["Message"] == (
+        f"Policy {arn} does not exist or is not attachable."
+    )
+    assert (
+        iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")["Policy"][
+            "IsAttachable"
+        ]
+        is True
+    )
