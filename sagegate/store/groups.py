@@ -11,11 +11,11 @@ ARNs are ``arn:aws:iam::{account}:group{path}{name}``. A group's policies apply 
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sagegate.store import ids
+from sagegate.store import attachments, ids
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.errors import AlreadyExists, DeleteConflict, LimitExceeded, NotFound
 from sagegate.store.records import Group, Page, User
@@ -24,7 +24,6 @@ from sagegate.store.schema import (
     GroupMembershipRow,
     GroupPolicyAttachmentRow,
     GroupRow,
-    ManagedPolicyRow,
     UserRow,
 )
 from sagegate.store.users import USER_TAG
@@ -328,36 +327,19 @@ class GroupsMixin(StoreBase):
         with self._write() as s:
             group = self._group_row(s, account_id, group_name, lock=True)
             self._policy_row(s, account_id, policy_arn, attachable=True)
-            if s.get(GroupPolicyAttachmentRow, (group.group_id, policy_arn)) is not None:
-                return
-            attached = s.execute(
-                select(func.count())
-                .select_from(GroupPolicyAttachmentRow)
-                .where(GroupPolicyAttachmentRow.group_id == group.group_id)
-            ).scalar_one()
-            if attached >= self.managed_policies_per_group:
-                raise LimitExceeded("PoliciesPerGroup", self.managed_policies_per_group)
-            s.add(GroupPolicyAttachmentRow(group_id=group.group_id, policy_arn=policy_arn))
-            s.flush()
-            s.execute(
-                update(ManagedPolicyRow)
-                .where(ManagedPolicyRow.arn == policy_arn)
-                .values(attachment_count=ManagedPolicyRow.attachment_count + 1)
+            attachments.attach(
+                s,
+                GroupPolicyAttachmentRow.group_id,
+                group.group_id,
+                policy_arn,
+                self.managed_policies_per_group,
+                "PoliciesPerGroup",
             )
 
     def detach_group_policy(self, account_id: str, group_name: str, policy_arn: str) -> None:
         with self._write() as s:
             group = self._group_row(s, account_id, group_name, lock=True)
-            attachment = s.get(GroupPolicyAttachmentRow, (group.group_id, policy_arn))
-            if attachment is None:
-                raise NotFound("attachment", policy_arn)
-            s.delete(attachment)
-            s.flush()
-            s.execute(
-                update(ManagedPolicyRow)
-                .where(ManagedPolicyRow.arn == policy_arn)
-                .values(attachment_count=ManagedPolicyRow.attachment_count - 1)
-            )
+            attachments.detach(s, GroupPolicyAttachmentRow.group_id, group.group_id, policy_arn)
 
     def list_attached_group_policies(
         self,
@@ -368,39 +350,8 @@ class GroupsMixin(StoreBase):
         max_items: int = 100,
     ) -> Page[tuple[str, str]]:
         """(policy name, policy ARN) pairs attached to a group, ordered by name."""
-        check_max_items(max_items)
         with self._read() as s:
             group = self._group_row(s, account_id, group_name)
-            stmt = (
-                select(ManagedPolicyRow.name_lower, ManagedPolicyRow.name, ManagedPolicyRow.arn)
-                .join(
-                    GroupPolicyAttachmentRow,
-                    GroupPolicyAttachmentRow.policy_arn == ManagedPolicyRow.arn,
-                )
-                .where(GroupPolicyAttachmentRow.group_id == group.group_id)
+            return attachments.attached_page(
+                s, GroupPolicyAttachmentRow.group_id, group.group_id, path_prefix, marker, max_items
             )
-            if path_prefix != "/":
-                stmt = stmt.where(
-                    func.substr(ManagedPolicyRow.path, 1, len(path_prefix)) == path_prefix
-                )
-            if marker is not None:
-                after_name, after_arn = decode_marker(marker, 2)
-                stmt = stmt.where(
-                    or_(
-                        ManagedPolicyRow.name_lower > after_name,
-                        and_(
-                            ManagedPolicyRow.name_lower == after_name,
-                            ManagedPolicyRow.arn > after_arn,
-                        ),
-                    )
-                )
-            rows = s.execute(
-                stmt.order_by(ManagedPolicyRow.name_lower, ManagedPolicyRow.arn).limit(
-                    max_items + 1
-                )
-            ).all()
-        page, more = rows[:max_items], len(rows) > max_items
-        return Page(
-            items=tuple((name, arn) for _, name, arn in page),
-            marker=encode_marker(page[-1][0], page[-1][2]) if more else None,
-        )

@@ -17,17 +17,15 @@ from sqlalchemy import (
     String,
     and_,
     cast,
-    func,
     literal,
     null,
     or_,
     select,
     union_all,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 
-from sagegate.store import ids
+from sagegate.store import attachments, ids
 from sagegate.store.base import (
     cached_read,
     check_max_items,
@@ -35,7 +33,7 @@ from sagegate.store.base import (
     encode_marker,
     utcnow,
 )
-from sagegate.store.errors import AlreadyExists, LimitExceeded, NotFound
+from sagegate.store.errors import AlreadyExists, NotFound
 from sagegate.store.managed_policies import (
     AWS,
     POLICY_TAG,
@@ -339,36 +337,19 @@ class PoliciesMixin(ManagedPoliciesMixin):
         with self._write() as s:
             user = self._user_row(s, account_id, user_name, lock=True)
             self._policy_row(s, account_id, policy_arn, attachable=True)
-            if s.get(UserPolicyAttachmentRow, (user.user_id, policy_arn)) is not None:
-                return
-            attached = s.execute(
-                select(func.count())
-                .select_from(UserPolicyAttachmentRow)
-                .where(UserPolicyAttachmentRow.user_id == user.user_id)
-            ).scalar_one()
-            if attached >= self.managed_policies_per_user:
-                raise LimitExceeded("PoliciesPerUser", self.managed_policies_per_user)
-            s.add(UserPolicyAttachmentRow(user_id=user.user_id, policy_arn=policy_arn))
-            s.flush()
-            s.execute(
-                update(ManagedPolicyRow)
-                .where(ManagedPolicyRow.arn == policy_arn)
-                .values(attachment_count=ManagedPolicyRow.attachment_count + 1)
+            attachments.attach(
+                s,
+                UserPolicyAttachmentRow.user_id,
+                user.user_id,
+                policy_arn,
+                self.managed_policies_per_user,
+                "PoliciesPerUser",
             )
 
     def detach_user_policy(self, account_id: str, user_name: str, policy_arn: str) -> None:
         with self._write() as s:
             user = self._user_row(s, account_id, user_name, lock=True)
-            attachment = s.get(UserPolicyAttachmentRow, (user.user_id, policy_arn))
-            if attachment is None:
-                raise NotFound("attachment", policy_arn)
-            s.delete(attachment)
-            s.flush()
-            s.execute(
-                update(ManagedPolicyRow)
-                .where(ManagedPolicyRow.arn == policy_arn)
-                .values(attachment_count=ManagedPolicyRow.attachment_count - 1)
-            )
+            attachments.detach(s, UserPolicyAttachmentRow.user_id, user.user_id, policy_arn)
 
     def list_attached_user_policies(
         self,
@@ -379,42 +360,11 @@ class PoliciesMixin(ManagedPoliciesMixin):
         max_items: int = 100,
     ) -> Page[tuple[str, str]]:
         """(policy name, policy ARN) pairs attached to a user, ordered by name."""
-        check_max_items(max_items)
         with self._read() as s:
             user = self._user_row(s, account_id, user_name)
-            stmt = (
-                select(ManagedPolicyRow.name_lower, ManagedPolicyRow.name, ManagedPolicyRow.arn)
-                .join(
-                    UserPolicyAttachmentRow,
-                    UserPolicyAttachmentRow.policy_arn == ManagedPolicyRow.arn,
-                )
-                .where(UserPolicyAttachmentRow.user_id == user.user_id)
+            return attachments.attached_page(
+                s, UserPolicyAttachmentRow.user_id, user.user_id, path_prefix, marker, max_items
             )
-            if path_prefix != "/":
-                stmt = stmt.where(
-                    func.substr(ManagedPolicyRow.path, 1, len(path_prefix)) == path_prefix
-                )
-            if marker is not None:
-                after_name, after_arn = decode_marker(marker, 2)
-                stmt = stmt.where(
-                    or_(
-                        ManagedPolicyRow.name_lower > after_name,
-                        and_(
-                            ManagedPolicyRow.name_lower == after_name,
-                            ManagedPolicyRow.arn > after_arn,
-                        ),
-                    )
-                )
-            rows = s.execute(
-                stmt.order_by(ManagedPolicyRow.name_lower, ManagedPolicyRow.arn).limit(
-                    max_items + 1
-                )
-            ).all()
-        page, more = rows[:max_items], len(rows) > max_items
-        return Page(
-            items=tuple((name, arn) for _, name, arn in page),
-            marker=encode_marker(page[-1][0], page[-1][2]) if more else None,
-        )
 
     # -- for authorization --------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sagegate.store import ids
+from sagegate.store import attachments, ids
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.errors import AlreadyExists, DeleteConflict, LimitExceeded, NotFound
 from sagegate.store.records import Page, PrincipalPolicies, Role
@@ -267,7 +267,7 @@ class RolesMixin(StoreBase):
                     RolePolicyAttachmentRow.role_id == rid
                 )
             ).scalars():
-                self._uncount(s, arn)
+                attachments.count(s, arn, -1)
             s.execute(delete(RolePolicyAttachmentRow).where(RolePolicyAttachmentRow.role_id == rid))
             self._drop_role(s, row)
             return role
@@ -399,29 +399,13 @@ class RolesMixin(StoreBase):
         any_policy: bool = False,
     ) -> None:
         self._policy_row(s, account_id, policy_arn, attachable=not any_policy)
-        if s.get(RolePolicyAttachmentRow, (role.role_id, policy_arn)) is not None:
-            return
-        attached = s.execute(
-            select(func.count())
-            .select_from(RolePolicyAttachmentRow)
-            .where(RolePolicyAttachmentRow.role_id == role.role_id)
-        ).scalar_one()
-        if attached >= self.managed_policies_per_role:
-            raise LimitExceeded("PoliciesPerRole", self.managed_policies_per_role)
-        s.add(RolePolicyAttachmentRow(role_id=role.role_id, policy_arn=policy_arn))
-        s.flush()
-        s.execute(
-            update(ManagedPolicyRow)
-            .where(ManagedPolicyRow.arn == policy_arn)
-            .values(attachment_count=ManagedPolicyRow.attachment_count + 1)
-        )
-
-    @staticmethod
-    def _uncount(s: Session, policy_arn: str) -> None:
-        s.execute(
-            update(ManagedPolicyRow)
-            .where(ManagedPolicyRow.arn == policy_arn)
-            .values(attachment_count=ManagedPolicyRow.attachment_count - 1)
+        attachments.attach(
+            s,
+            RolePolicyAttachmentRow.role_id,
+            role.role_id,
+            policy_arn,
+            self.managed_policies_per_role,
+            "PoliciesPerRole",
         )
 
     def attach_role_policy(self, account_id: str, role_name: str, policy_arn: str) -> None:
@@ -433,12 +417,7 @@ class RolesMixin(StoreBase):
     def detach_role_policy(self, account_id: str, role_name: str, policy_arn: str) -> None:
         with self._write() as s:
             role = self._role_row(s, account_id, role_name, lock=True)
-            attachment = s.get(RolePolicyAttachmentRow, (role.role_id, policy_arn))
-            if attachment is None:
-                raise NotFound("attachment", policy_arn)
-            s.delete(attachment)
-            s.flush()
-            self._uncount(s, policy_arn)
+            attachments.detach(s, RolePolicyAttachmentRow.role_id, role.role_id, policy_arn)
 
     def list_attached_role_policies(
         self,
@@ -449,42 +428,11 @@ class RolesMixin(StoreBase):
         max_items: int = 100,
     ) -> Page[tuple[str, str]]:
         """(policy name, policy ARN) pairs attached to a role, ordered by name."""
-        check_max_items(max_items)
         with self._read() as s:
             role = self._role_row(s, account_id, role_name)
-            stmt = (
-                select(ManagedPolicyRow.name_lower, ManagedPolicyRow.name, ManagedPolicyRow.arn)
-                .join(
-                    RolePolicyAttachmentRow,
-                    RolePolicyAttachmentRow.policy_arn == ManagedPolicyRow.arn,
-                )
-                .where(RolePolicyAttachmentRow.role_id == role.role_id)
+            return attachments.attached_page(
+                s, RolePolicyAttachmentRow.role_id, role.role_id, path_prefix, marker, max_items
             )
-            if path_prefix != "/":
-                stmt = stmt.where(
-                    func.substr(ManagedPolicyRow.path, 1, len(path_prefix)) == path_prefix
-                )
-            if marker is not None:
-                after_name, after_arn = decode_marker(marker, 2)
-                stmt = stmt.where(
-                    or_(
-                        ManagedPolicyRow.name_lower > after_name,
-                        and_(
-                            ManagedPolicyRow.name_lower == after_name,
-                            ManagedPolicyRow.arn > after_arn,
-                        ),
-                    )
-                )
-            rows = s.execute(
-                stmt.order_by(ManagedPolicyRow.name_lower, ManagedPolicyRow.arn).limit(
-                    max_items + 1
-                )
-            ).all()
-        page, more = rows[:max_items], len(rows) > max_items
-        return Page(
-            items=tuple((name, arn) for _, name, arn in page),
-            marker=encode_marker(page[-1][0], page[-1][2]) if more else None,
-        )
 
     # -- for authorization and STS ------------------------------------------------------------
 
