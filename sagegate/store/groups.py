@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sagegate.store import attachments, ids
+from sagegate.store import attachments, ids, inline_policies
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.errors import AlreadyExists, DeleteConflict, LimitExceeded, NotFound
 from sagegate.store.records import Group, Page, User
@@ -259,66 +259,43 @@ class GroupsMixin(StoreBase):
         """Add or replace (matched case-insensitively) an inline policy of a group."""
         with self._write() as s:
             group = self._group_row(s, account_id, group_name, lock=True)
-            row = s.get(GroupInlinePolicyRow, (group.group_id, policy_name.lower()))
-            if row is None:
-                s.add(
-                    GroupInlinePolicyRow(
-                        group_id=group.group_id,
-                        name_lower=policy_name.lower(),
-                        name=policy_name,
-                        document=document,
-                    )
-                )
-            else:
-                row.document = document
+            inline_policies.put(
+                s, GroupInlinePolicyRow.group_id, group.group_id, policy_name, document
+            )
 
     def get_group_policy(self, account_id: str, group_name: str, policy_name: str) -> str:
         with self._read() as s:
             group = self._group_row(s, account_id, group_name)
-            row = s.get(GroupInlinePolicyRow, (group.group_id, policy_name.lower()))
-            if row is None:
-                raise NotFound("group_policy", policy_name)
+            row = inline_policies.get(
+                s, GroupInlinePolicyRow.group_id, group.group_id, policy_name, "group_policy"
+            )
             return row.document
 
     def group_inline_policies(self, account_id: str, group_name: str) -> list[tuple[str, str]]:
         """Every inline policy of a group as (name, document), ordered by name."""
         with self._read() as s:
             group = self._group_row(s, account_id, group_name)
-            rows = s.execute(
-                select(GroupInlinePolicyRow.name, GroupInlinePolicyRow.document)
-                .where(GroupInlinePolicyRow.group_id == group.group_id)
-                .order_by(GroupInlinePolicyRow.name_lower)
-            ).all()
-        return [(name, doc) for name, doc in rows]
+            return inline_policies.all_of(s, GroupInlinePolicyRow.group_id, group.group_id)
 
     def list_group_policies(
-        self, account_id: str, group_name: str, marker: str | None = None, max_items: int = 100
+        self,
+        account_id: str,
+        group_name: str,
+        marker: str | None = None,
+        max_items: int = 100,
     ) -> Page[str]:
-        check_max_items(max_items)
         with self._read() as s:
             group = self._group_row(s, account_id, group_name)
-            stmt = select(GroupInlinePolicyRow.name_lower, GroupInlinePolicyRow.name).where(
-                GroupInlinePolicyRow.group_id == group.group_id
+            return inline_policies.names_page(
+                s, GroupInlinePolicyRow.group_id, group.group_id, marker, max_items
             )
-            if marker is not None:
-                (after,) = decode_marker(marker, 1)
-                stmt = stmt.where(GroupInlinePolicyRow.name_lower > after)
-            rows = s.execute(
-                stmt.order_by(GroupInlinePolicyRow.name_lower).limit(max_items + 1)
-            ).all()
-        page, more = rows[:max_items], len(rows) > max_items
-        return Page(
-            items=tuple(name for _, name in page),
-            marker=encode_marker(page[-1][0]) if more else None,
-        )
 
     def delete_group_policy(self, account_id: str, group_name: str, policy_name: str) -> None:
         with self._write() as s:
             group = self._group_row(s, account_id, group_name, lock=True)
-            row = s.get(GroupInlinePolicyRow, (group.group_id, policy_name.lower()))
-            if row is None:
-                raise NotFound("group_policy", policy_name)
-            s.delete(row)
+            inline_policies.delete(
+                s, GroupInlinePolicyRow.group_id, group.group_id, policy_name, "group_policy"
+            )
 
     # -- attached group policies ----------------------------------------------------------------
 

@@ -25,12 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from sagegate.store import attachments, ids
+from sagegate.store import attachments, ids, inline_policies
 from sagegate.store.base import (
     cached_read,
-    check_max_items,
-    decode_marker,
-    encode_marker,
     utcnow,
 )
 from sagegate.store.errors import AlreadyExists, NotFound
@@ -77,39 +74,23 @@ class PoliciesMixin(ManagedPoliciesMixin):
         """Add or replace (matched case-insensitively) an inline policy of a user."""
         with self._write() as s:
             user = self._user_row(s, account_id, user_name, lock=True)
-            row = s.get(UserInlinePolicyRow, (user.user_id, policy_name.lower()))
-            if row is None:
-                s.add(
-                    UserInlinePolicyRow(
-                        user_id=user.user_id,
-                        name_lower=policy_name.lower(),
-                        name=policy_name,
-                        document=document,
-                    )
-                )
-            else:
-                row.document = document
+            inline_policies.put(s, UserInlinePolicyRow.user_id, user.user_id, policy_name, document)
 
     @cached_read
     def get_user_policy(self, account_id: str, user_name: str, policy_name: str) -> str:
         """The document of a user's inline policy (name matched case-insensitively)."""
         with self._read() as s:
             user = self._user_row(s, account_id, user_name)
-            row = s.get(UserInlinePolicyRow, (user.user_id, policy_name.lower()))
-            if row is None:
-                raise NotFound("user_policy", policy_name)
+            row = inline_policies.get(
+                s, UserInlinePolicyRow.user_id, user.user_id, policy_name, "user_policy"
+            )
             return row.document
 
     def user_inline_policies(self, account_id: str, user_name: str) -> list[tuple[str, str]]:
         """Every inline policy of a user as (name, document), ordered by name."""
         with self._read() as s:
             user = self._user_row(s, account_id, user_name)
-            rows = s.execute(
-                select(UserInlinePolicyRow.name, UserInlinePolicyRow.document)
-                .where(UserInlinePolicyRow.user_id == user.user_id)
-                .order_by(UserInlinePolicyRow.name_lower)
-            ).all()
-        return [(name, doc) for name, doc in rows]
+            return inline_policies.all_of(s, UserInlinePolicyRow.user_id, user.user_id)
 
     def list_user_policies(
         self,
@@ -118,31 +99,18 @@ class PoliciesMixin(ManagedPoliciesMixin):
         marker: str | None = None,
         max_items: int = 100,
     ) -> Page[str]:
-        check_max_items(max_items)
         with self._read() as s:
             user = self._user_row(s, account_id, user_name)
-            stmt = select(UserInlinePolicyRow.name_lower, UserInlinePolicyRow.name).where(
-                UserInlinePolicyRow.user_id == user.user_id
+            return inline_policies.names_page(
+                s, UserInlinePolicyRow.user_id, user.user_id, marker, max_items
             )
-            if marker is not None:
-                (after,) = decode_marker(marker, 1)
-                stmt = stmt.where(UserInlinePolicyRow.name_lower > after)
-            rows = s.execute(
-                stmt.order_by(UserInlinePolicyRow.name_lower).limit(max_items + 1)
-            ).all()
-        page, more = rows[:max_items], len(rows) > max_items
-        return Page(
-            items=tuple(name for _, name in page),
-            marker=encode_marker(page[-1][0]) if more else None,
-        )
 
     def delete_user_policy(self, account_id: str, user_name: str, policy_name: str) -> None:
         with self._write() as s:
             user = self._user_row(s, account_id, user_name, lock=True)
-            row = s.get(UserInlinePolicyRow, (user.user_id, policy_name.lower()))
-            if row is None:
-                raise NotFound("user_policy", policy_name)
-            s.delete(row)
+            inline_policies.delete(
+                s, UserInlinePolicyRow.user_id, user.user_id, policy_name, "user_policy"
+            )
 
     # -- managed policies ---------------------------------------------------------------------
 

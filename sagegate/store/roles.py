@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sagegate.store import attachments, ids
+from sagegate.store import attachments, ids, inline_policies
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.errors import AlreadyExists, DeleteConflict, LimitExceeded, NotFound
 from sagegate.store.records import Page, PrincipalPolicies, Role
@@ -320,39 +320,23 @@ class RolesMixin(StoreBase):
         """Add or replace (matched case-insensitively) an inline policy of a role."""
         with self._write() as s:
             role = self._role_row(s, account_id, role_name, lock=True)
-            row = s.get(RoleInlinePolicyRow, (role.role_id, policy_name.lower()))
-            if row is None:
-                s.add(
-                    RoleInlinePolicyRow(
-                        role_id=role.role_id,
-                        name_lower=policy_name.lower(),
-                        name=policy_name,
-                        document=document,
-                    )
-                )
-            else:
-                row.document = document
+            inline_policies.put(s, RoleInlinePolicyRow.role_id, role.role_id, policy_name, document)
 
     def get_role_policy(self, account_id: str, role_name: str, policy_name: str) -> tuple[str, str]:
         """(stored policy name, document) of a role's inline policy (name matched
         case-insensitively)."""
         with self._read() as s:
             role = self._role_row(s, account_id, role_name)
-            row = s.get(RoleInlinePolicyRow, (role.role_id, policy_name.lower()))
-            if row is None:
-                raise NotFound("role_policy", policy_name)
+            row = inline_policies.get(
+                s, RoleInlinePolicyRow.role_id, role.role_id, policy_name, "role_policy"
+            )
             return row.name, row.document
 
     def role_inline_policies(self, account_id: str, role_name: str) -> list[tuple[str, str]]:
         """Every inline policy of a role as (name, document), ordered by name."""
         with self._read() as s:
             role = self._role_row(s, account_id, role_name)
-            rows = s.execute(
-                select(RoleInlinePolicyRow.name, RoleInlinePolicyRow.document)
-                .where(RoleInlinePolicyRow.role_id == role.role_id)
-                .order_by(RoleInlinePolicyRow.name_lower)
-            ).all()
-        return [(name, doc) for name, doc in rows]
+            return inline_policies.all_of(s, RoleInlinePolicyRow.role_id, role.role_id)
 
     def list_role_policies(
         self,
@@ -361,31 +345,18 @@ class RolesMixin(StoreBase):
         marker: str | None = None,
         max_items: int = 100,
     ) -> Page[str]:
-        check_max_items(max_items)
         with self._read() as s:
             role = self._role_row(s, account_id, role_name)
-            stmt = select(RoleInlinePolicyRow.name_lower, RoleInlinePolicyRow.name).where(
-                RoleInlinePolicyRow.role_id == role.role_id
+            return inline_policies.names_page(
+                s, RoleInlinePolicyRow.role_id, role.role_id, marker, max_items
             )
-            if marker is not None:
-                (after,) = decode_marker(marker, 1)
-                stmt = stmt.where(RoleInlinePolicyRow.name_lower > after)
-            rows = s.execute(
-                stmt.order_by(RoleInlinePolicyRow.name_lower).limit(max_items + 1)
-            ).all()
-        page, more = rows[:max_items], len(rows) > max_items
-        return Page(
-            items=tuple(name for _, name in page),
-            marker=encode_marker(page[-1][0]) if more else None,
-        )
 
     def delete_role_policy(self, account_id: str, role_name: str, policy_name: str) -> None:
         with self._write() as s:
             role = self._role_row(s, account_id, role_name, lock=True)
-            row = s.get(RoleInlinePolicyRow, (role.role_id, policy_name.lower()))
-            if row is None:
-                raise NotFound("role_policy", policy_name)
-            s.delete(row)
+            inline_policies.delete(
+                s, RoleInlinePolicyRow.role_id, role.role_id, policy_name, "role_policy"
+            )
 
     # -- attached managed policies ------------------------------------------------------------
 
