@@ -69,6 +69,8 @@ class Authorizer:
         if facts is not None and facts.kind != "Account":
             return self._load_session(caller, facts)
         if caller.is_root or caller.user_id is None:
+            # The root user needs none; the bearer of a web identity token or SAML assertion
+            # has none (only the role's trust policy can allow it).
             return PolicySet()
         found = self._store.principal_policies_for_user(caller.user_id)
         owners = found.inline_owners or (f"user/{caller.username}",) * len(found.inline)
@@ -271,6 +273,7 @@ def _principal(caller: Caller) -> PrincipalInfo:
         username=caller.username,
         role_arn=caller.role_arn,
         is_root=caller.is_root,
+        provider=caller.provider,
     )
 
 

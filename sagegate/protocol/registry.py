@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-PrincipalType = Literal["Account", "User", "AssumedRole", "FederatedUser", "Anonymous"]
+PrincipalType = Literal[
+    "Account", "User", "AssumedRole", "FederatedUser", "WebIdentityUser", "SAMLUser", "Anonymous"
+]
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,10 @@ class Caller:
     """Who signed the request, as the server established it.
 
     `type` follows `aws:PrincipalType`: "Account" is the root user, "User" an IAM user,
-    "AssumedRole" a role session, "FederatedUser" a GetFederationToken session.
+    "AssumedRole" a role session, "FederatedUser" a GetFederationToken session. "WebIdentityUser"
+    and "SAMLUser" are the bearer of a verified web identity token or SAML assertion during an
+    unsigned AssumeRoleWithWebIdentity / AssumeRoleWithSAML call; `provider` is then the identity
+    provider's ARN, which a trust policy's `Federated` principal names.
     """
 
     account_id: str
@@ -42,6 +47,7 @@ class Caller:
     session: Mapping[str, Any] = field(default_factory=dict)  # sealed session facts
     # aws:PrincipalTag: the user's tags; a role session's role tags with its session tags over them
     tags: tuple[tuple[str, str], ...] = ()
+    provider: str | None = None
 
     @property
     def is_root(self) -> bool:
@@ -94,6 +100,7 @@ ResourceFn = Callable[[Call, dict[str, Any]], list[str]]
 ContextFn = Callable[[Call, dict[str, Any]], dict[str, Any]]
 AlsoFn = Callable[[Call, dict[str, Any]], list[Check]]
 ResourcePolicyFn = Callable[[Call, dict[str, Any]], ResourcePolicy | None]
+AuthenticateFn = Callable[[Call, dict[str, Any]], Caller]
 
 
 @dataclass(frozen=True)
@@ -105,9 +112,16 @@ class OperationSpec:
     resources: ResourceFn
     context: ContextFn | None = None
     authorize: bool = True  # False: always allowed once authenticated (sts:GetCallerIdentity)
-    signed: bool = True  # False: AssumeRoleWithWebIdentity / WithSAML are unsigned calls
     also: AlsoFn | None = None  # further checks (iam:PassRole, sagemaker:AddTags, ...)
     resource_policy: ResourcePolicyFn | None = None  # e.g. the trust policy for sts:AssumeRole
+    # Unsigned operations (AssumeRoleWithWebIdentity / WithSAML) establish their caller from the
+    # request itself (the verified token or assertion) instead of from a signature. It runs after
+    # validation, before authorization; any signature the request carries is still verified.
+    authenticate: AuthenticateFn | None = None
+
+    @property
+    def signed(self) -> bool:
+        return self.authenticate is None
 
 
 class Registry:
@@ -123,9 +137,9 @@ class Registry:
         resources: ResourceFn | None = None,
         context: ContextFn | None = None,
         authorize: bool = True,
-        signed: bool = True,
         also: AlsoFn | None = None,
         resource_policy: ResourcePolicyFn | None = None,
+        authenticate: AuthenticateFn | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator: `@registry.operation("iam", "CreateUser", resources=user_arn)`."""
 
@@ -141,9 +155,9 @@ class Registry:
                 resources=resources or _star,
                 context=context,
                 authorize=authorize,
-                signed=signed,
                 also=also,
                 resource_policy=resource_policy,
+                authenticate=authenticate,
             )
             return handler
 

@@ -81,6 +81,11 @@ class RawResponse:
     body: bytes
 
 
+# An unsigned request names no region; STS's global endpoint answers as us-east-1.
+UNSIGNED_REGION = "us-east-1"
+_ANONYMOUS = Caller(account_id="", type="Anonymous", arn="anonymous", userid="anonymous")
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -137,16 +142,21 @@ class Dispatcher:
         model = service_model(service)
         op_model = model.operation_model(operation)
         spec = self.ops.get(service, operation)
-        if signed is None:
-            # Only AssumeRoleWithWebIdentity / WithSAML may come unsigned (not implemented yet).
-            if spec is None or spec.signed:
-                raise missing_authentication_token()
-            raise NotImplementedOperation(service, operation)
-        caller, auth = signed
-        region = auth.region
-        check_request(auth, now, expected_service=model.signing_name)
         if spec is None:
+            if signed is None:
+                raise missing_authentication_token()
+            check_request(signed[1], now, expected_service=model.signing_name)
             raise NotImplementedOperation(service, operation)
+        if signed is None:
+            # Only operations that authenticate their caller from the request itself
+            # (AssumeRoleWithWebIdentity / WithSAML) may come unsigned.
+            if spec.authenticate is None:
+                raise missing_authentication_token()
+            caller, region = _ANONYMOUS, UNSIGNED_REGION
+        else:
+            caller, auth = signed
+            region = auth.region
+            check_request(auth, now, expected_service=model.signing_name)
         # 3 parse, 4 validate
         if model.protocol == "json":
             params = parse_json_request(op_model, req.body)
@@ -168,6 +178,8 @@ class Dispatcher:
             secure_transport=req.secure,
             host=headers.get("host", ""),
         )
+        if spec.authenticate is not None:
+            call.caller = spec.authenticate(call, params)
         # 5 authorize
         if spec.authorize:
             self.authorizer.check(call, spec, params)
@@ -201,9 +213,7 @@ class Dispatcher:
             raise
         # Date and scope first, as AWS does: a stale request is refused before any key lookup.
         check_request(params, now)
-        caller, secret = self.identities.resolve(
-            params.access_key_id, params.security_token, now
-        )
+        caller, secret = self.identities.resolve(params.access_key_id, params.security_token, now)
         verify(http, params, secret, now)
         return caller, params
 
