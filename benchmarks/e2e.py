@@ -122,12 +122,11 @@ WORKLOADS: list[Workload] = [
         ),
         1,
     ),
-    # SageMaker (issue 5 onwards): opt in with --ops all or by name until sagegate serves them.
+    # SageMaker (issue 6).
     Workload(
         "sagemaker:ListNotebookInstances",
         _one("sagemaker", "ListNotebookInstances", lambda c, i: {"MaxResults": 10}),
         2,
-        default=False,
     ),
     Workload(
         "sagemaker:DescribeNotebookInstance",
@@ -137,13 +136,35 @@ WORKLOADS: list[Workload] = [
             lambda c, i: {"NotebookInstanceName": "bench-nb"},
         ),
         2,
-        default=False,
     ),
-    # TODO(sagemaker): CreateNotebookInstance. Not repeatable by cycling signed items: sagegate
-    # models the lifecycle (Pending -> InService takes time; Stop before InService and Create of
-    # an existing name are ValidationExceptions), so it needs a unique name per request, i.e. a
-    # workload mode that signs lazily instead of cycling a pool. Moto's notebook is InService at
-    # once, so Create+Stop+Delete pairs would work there only.
+    # Create needs a fresh name each time: the item creates, stops and deletes its own notebook
+    # (sagegate runs with SAGEGATE_SAGEMAKER_TRANSITION_SECONDS=0, so Pending -> InService and
+    # Stopping -> Stopped happen at once, as moto's do), so cycling the signed items replays it.
+    Workload(
+        "sagemaker:CreateNotebookInstance+Stop+Delete",
+        (
+            Call(
+                "sagemaker",
+                "CreateNotebookInstance",
+                lambda c, i: {
+                    "NotebookInstanceName": f"bench-nb-{i:05d}",
+                    "InstanceType": "ml.t3.medium",
+                    "RoleArn": f"arn:aws:iam::{c.account_id}:role/bench-sagemaker",
+                },
+            ),
+            Call(
+                "sagemaker",
+                "StopNotebookInstance",
+                lambda c, i: {"NotebookInstanceName": f"bench-nb-{i:05d}"},
+            ),
+            Call(
+                "sagemaker",
+                "DeleteNotebookInstance",
+                lambda c, i: {"NotebookInstanceName": f"bench-nb-{i:05d}"},
+            ),
+        ),
+        1,
+    ),
 ]
 
 
@@ -180,6 +201,26 @@ def caller_policy(account_id: str) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": ["sagemaker:Describe*", "sagemaker:List*"],
                 "Resource": "*",
+            },
+            {
+                "Sid": "SmallNotebooks",
+                "Effect": "Allow",
+                "Action": [
+                    "sagemaker:CreateNotebookInstance",
+                    "sagemaker:StopNotebookInstance",
+                    "sagemaker:DeleteNotebookInstance",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ForAllValues:StringLike": {"sagemaker:InstanceTypes": ["ml.t3.*"]},
+                },
+            },
+            {
+                "Sid": "PassTheExecutionRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             },
             {
                 "Sid": "ProtectAdmins",
@@ -309,8 +350,14 @@ def start_sagegate(tmp: Path, workers: int) -> Target:
     log = tmp / "sagegate.log"
     cmd = [*_sagegate_bin(), "serve", "--data-dir", str(data), "--port", str(port)]
     cmd += ["--workers", str(workers), "--log-level", "warning"]
+    # Notebook states change at once, as moto's do (see the CreateNotebookInstance workload).
+    env = dict(os.environ, SAGEGATE_SAGEMAKER_TRANSITION_SECONDS="0")
     proc = subprocess.Popen(
-        cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        cmd,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
+        env=env,
     )
     _wait_port(port, proc, log)
     return Target(

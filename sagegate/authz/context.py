@@ -14,7 +14,9 @@ Per principal type (the "Principal key" table of that page):
   credentials ("not present in AWS CLI, AWS API, or AWS SDK requests that are made using
   long-term credentials"); `aws:MultiFactorAuthAge` only when the session was MFA-authenticated.
 * `aws:SourceIdentity` when the role session has one; `aws:FederatedProvider` only for sessions
-  of an identity provider (web identity / SAML, carried in the session's extras).
+  of an identity provider (web identity / SAML, carried in the session's extras), with the
+  provider's keys the session keeps (a SAML session's `saml:sub`, `saml:sub_type`,
+  `saml:namequalifier`: extras named as condition keys).
 * `aws:ViaAWSService` is "false" and `aws:CalledVia` absent: sagegate makes no forward access
   sessions (no service calls another on a principal's behalf).
 """
@@ -63,4 +65,9 @@ def global_keys(call: Call) -> dict[str, Any]:
         provider = facts.extra.get("federated_provider")
         if provider:
             ctx["aws:FederatedProvider"] = provider
+        # The identity provider's keys a session's requests keep (a SAML session's `saml:sub`,
+        # `saml:sub_type`, `saml:namequalifier`): the extras named as condition keys.
+        for key, value in facts.extra.items():
+            if ":" in key and not key.lower().startswith("aws:"):
+                ctx[key] = value
     return ctx

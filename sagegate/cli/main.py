@@ -1,4 +1,5 @@
-"""`sagegate` command line: serve | init | account create | policy validate/simulate."""
+"""`sagegate` command line: serve | init | account create | policy validate/simulate |
+sagemaker credentials."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sagegate.cli import policy as policy_cli
+from sagegate.cli import sagemaker as sagemaker_cli
 from sagegate.server.settings import DEFAULT_PORT, Settings
 
 
@@ -50,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     _account_args(create)
 
     policy_cli.add_parser(sub)
+    sagemaker_cli.add_parser(sub)
     return parser
 
 
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(settings, log_level=args.log_level)
     if args.command == "policy":
         return policy_cli.run(args)
+    if args.command == "sagemaker":
+        return sagemaker_cli.run(args)
     if args.command == "init":
         return _create_account(args, first=True)
     if args.command == "account" and args.account_command == "create":

@@ -23,9 +23,9 @@ from sagegate.iam.roles import (
     role_arn,
     role_shape,
     role_tag_keys,
-    tag_pairs,
     target_role_arn,
 )
+from sagegate.iam.tags import tag_pairs, untag_keys
 from sagegate.iam.users import paged
 from sagegate.protocol.registry import Call, Check, registry
 from sagegate.store import NotFound
@@ -202,7 +202,7 @@ def tag_instance_profile(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 def untag_instance_profile(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         call.store.untag_instance_profile(
-            call.caller.account_id, params["InstanceProfileName"], params["TagKeys"]
+            call.caller.account_id, params["InstanceProfileName"], untag_keys(params)
         )
     return {}
 

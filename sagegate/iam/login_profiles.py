@@ -2,8 +2,9 @@
 password policy (Update/Get/DeleteAccountPasswordPolicy), as the IAM API Reference describes them.
 
 Authorization: the login-profile calls act on the user's ARN (the caller's own when `UserName` is
-left out); ChangePassword on the caller's own user ARN; the password-policy calls on `*` (the
-Service Authorization Reference lists no resource for them).
+left out); ChangePassword on the caller's own user ARN; both carry that user's tags as
+`iam:ResourceTag/K` and `aws:ResourceTag/K` (resource type `user`). The password-policy calls are
+on `*` (the Service Authorization Reference lists no resource for them).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from sagegate.iam.arns import target_user_arn
 from sagegate.iam.errors import store_errors
+from sagegate.iam.users import user_context
 from sagegate.protocol.errors import ServiceError
 from sagegate.protocol.registry import Call, registry
 from sagegate.store import PasswordPolicyViolation
@@ -67,7 +69,7 @@ def _required_password(params: dict[str, Any], member: str = "Password") -> str:
     return str(password)
 
 
-@registry.operation("iam", "CreateLoginProfile", resources=target_user_arn)
+@registry.operation("iam", "CreateLoginProfile", resources=target_user_arn, context=user_context)
 def create_login_profile(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name = _own_user(call, params)
     with password_errors():
@@ -80,14 +82,14 @@ def create_login_profile(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     return {"LoginProfile": _profile_shape(profile)}
 
 
-@registry.operation("iam", "GetLoginProfile", resources=target_user_arn)
+@registry.operation("iam", "GetLoginProfile", resources=target_user_arn, context=user_context)
 def get_login_profile(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         profile = call.store.get_login_profile(call.caller.account_id, _own_user(call, params))
     return {"LoginProfile": _profile_shape(profile)}
 
 
-@registry.operation("iam", "UpdateLoginProfile", resources=target_user_arn)
+@registry.operation("iam", "UpdateLoginProfile", resources=target_user_arn, context=user_context)
 def update_login_profile(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with password_errors():
         call.store.update_login_profile(
@@ -99,14 +101,14 @@ def update_login_profile(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@registry.operation("iam", "DeleteLoginProfile", resources=target_user_arn)
+@registry.operation("iam", "DeleteLoginProfile", resources=target_user_arn, context=user_context)
 def delete_login_profile(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         call.store.delete_login_profile(call.caller.account_id, _own_user(call, params))
     return {}
 
 
-@registry.operation("iam", "ChangePassword", resources=target_user_arn)
+@registry.operation("iam", "ChangePassword", resources=target_user_arn, context=user_context)
 def change_password(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     """A user changes its own password (`resources` is the caller's ARN: no UserName member)."""
     if call.caller.type != "User" or call.caller.username is None:

@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from sagegate.iam.errors import malformed_policy, store_errors
-from sagegate.iam.users import paged, request_tag_keys, resource_tag_keys, tag_pairs
+from sagegate.iam.tags import tag_pairs, untag_keys
+from sagegate.iam.users import paged, request_tag_keys, resource_tag_keys
 from sagegate.policy import MalformedPolicyDocument, PolicyKind, PolicySizeExceeded, parse
 from sagegate.policy.limits import MANAGED_POLICY_MAX
 from sagegate.protocol.errors import ServiceError
@@ -238,7 +239,7 @@ def tag_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 @registry.operation("iam", "UntagPolicy", resources=_policy_arn, context=_policy_context)
 def untag_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
-        call.store.untag_policy(call.caller.account_id, params["PolicyArn"], params["TagKeys"])
+        call.store.untag_policy(call.caller.account_id, params["PolicyArn"], untag_keys(params))
     return {}
 
 

@@ -5,8 +5,9 @@ Tag/Untag/ListMFADeviceTags (IAM API Reference; IAM User Guide *Assigning a virt
 CreateVirtualMFADevice returns, as AWS does, the Base32 seed and a PNG QR code of the
 `otpauth://totp/ISSUER:NAME@ACCOUNT?secret=SEED&issuer=ISSUER` URI (Key Uri Format of Google
 Authenticator), both base64 on the wire. Authorization follows the Service Authorization
-Reference: Enable/Resync/Deactivate/GetMFADevice/ListMFADevices act on the user, Create/Delete
-and the tag calls on the device (`arn:aws:iam::ACCOUNT:mfa/PATH/NAME`).
+Reference: Enable/Resync/Deactivate/GetMFADevice/ListMFADevices act on the user (with its tags as
+`iam:ResourceTag/K` and `aws:ResourceTag/K`), Create/Delete and the tag calls on the device
+(`arn:aws:iam::ACCOUNT:mfa/PATH/NAME`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from urllib.parse import quote
 import segno
 
 from sagegate.iam.arns import root_arn, target_user_arn
-from sagegate.iam.errors import invalid_input, store_errors
-from sagegate.iam.users import paged, request_tag_keys, user_shape
+from sagegate.iam.errors import store_errors
+from sagegate.iam.tags import tag_pairs, untag_keys
+from sagegate.iam.users import paged, request_tag_keys, user_context, user_shape
 from sagegate.protocol.errors import ServiceError
 from sagegate.protocol.registry import Call, registry
 from sagegate.store import InvalidAuthenticationCode, InvalidMarker
@@ -44,15 +46,6 @@ def device_arn(call: Call, params: dict[str, Any]) -> list[str]:
         return [str(params["SerialNumber"])]
     path = params.get("Path", "/")
     return [f"arn:aws:iam::{call.caller.account_id}:mfa{path}{params['VirtualMFADeviceName']}"]
-
-
-def tag_pairs(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    tags = tuple((t["Key"], t["Value"]) for t in params.get("Tags") or [])
-    if len({k.lower() for k, _ in tags}) != len(tags):
-        raise invalid_input(
-            "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-        )
-    return tags
 
 
 def qr_code_png(uri: str) -> bytes:
@@ -105,7 +98,7 @@ def create_virtual_mfa_device(call: Call, params: dict[str, Any]) -> dict[str, A
     return {"VirtualMFADevice": out}
 
 
-@registry.operation("iam", "EnableMFADevice", resources=target_user_arn)
+@registry.operation("iam", "EnableMFADevice", resources=target_user_arn, context=user_context)
 def enable_mfa_device(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with mfa_errors():
         call.store.enable_mfa_device(
@@ -119,7 +112,7 @@ def enable_mfa_device(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@registry.operation("iam", "ResyncMFADevice", resources=target_user_arn)
+@registry.operation("iam", "ResyncMFADevice", resources=target_user_arn, context=user_context)
 def resync_mfa_device(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with mfa_errors():
         call.store.resync_mfa_device(
@@ -133,7 +126,7 @@ def resync_mfa_device(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@registry.operation("iam", "DeactivateMFADevice", resources=target_user_arn)
+@registry.operation("iam", "DeactivateMFADevice", resources=target_user_arn, context=user_context)
 def deactivate_mfa_device(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         call.store.deactivate_mfa_device(
@@ -149,7 +142,7 @@ def delete_virtual_mfa_device(call: Call, params: dict[str, Any]) -> dict[str, A
     return {}
 
 
-@registry.operation("iam", "GetMFADevice", resources=target_user_arn)
+@registry.operation("iam", "GetMFADevice", resources=target_user_arn, context=user_context)
 def get_mfa_device(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     user = _caller_or(call, params)
     with store_errors():
@@ -179,7 +172,7 @@ def paginate_list(items: list[Any], params: dict[str, Any], key: str) -> dict[st
     return paged(items[start:end], str(end) if end < len(items) else None, key)
 
 
-@registry.operation("iam", "ListMFADevices", resources=target_user_arn)
+@registry.operation("iam", "ListMFADevices", resources=target_user_arn, context=user_context)
 def list_mfa_devices(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     user = _caller_or(call, params)
     with store_errors():
@@ -234,7 +227,7 @@ def untag_context(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 def untag_mfa_device(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         call.store.untag_mfa_device(
-            call.caller.account_id, params["SerialNumber"], params["TagKeys"]
+            call.caller.account_id, params["SerialNumber"], untag_keys(params)
         )
     return {}
 

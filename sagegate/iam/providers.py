@@ -23,7 +23,8 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from sagegate.iam.errors import invalid_input, store_errors
-from sagegate.iam.mfa import paginate_list, tag_pairs, untag_context
+from sagegate.iam.mfa import paginate_list, untag_context
+from sagegate.iam.tags import tag_pairs, untag_keys
 from sagegate.iam.users import request_tag_keys
 from sagegate.protocol.errors import ServiceError
 from sagegate.protocol.query import parse_timestamp
@@ -175,7 +176,7 @@ def tag_oidc_provider(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 def untag_oidc_provider(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         call.store.untag_oidc_provider(
-            call.caller.account_id, params["OpenIDConnectProviderArn"], params["TagKeys"]
+            call.caller.account_id, params["OpenIDConnectProviderArn"], untag_keys(params)
         )
     return {}
 
@@ -303,7 +304,7 @@ def tag_saml_provider(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 def untag_saml_provider(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
         call.store.untag_saml_provider(
-            call.caller.account_id, params["SAMLProviderArn"], params["TagKeys"]
+            call.caller.account_id, params["SAMLProviderArn"], untag_keys(params)
         )
     return {}
 

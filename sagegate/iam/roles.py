@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from sagegate.iam.errors import malformed_policy, store_errors
+from sagegate.iam.tags import tag_pairs, untag_keys
 from sagegate.iam.users import paged
 from sagegate.policy import MalformedPolicyDocument, PolicyKind, PolicySizeExceeded, parse
 from sagegate.protocol.errors import ServiceError
@@ -89,18 +90,6 @@ def request_tags(params: dict[str, Any]) -> dict[str, Any]:
     if tags:
         ctx["aws:TagKeys"] = [t["Key"] for t in tags]
     return ctx
-
-
-def tag_pairs(params: dict[str, Any], *, case_insensitive: bool) -> tuple[tuple[str, str], ...]:
-    """The request's tags as (key, value) pairs; repeated keys are AWS's InvalidInput."""
-    pairs = tuple((t["Key"], t["Value"]) for t in params.get("Tags") or [])
-    keys = [k.lower() if case_insensitive else k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise ServiceError(
-            "InvalidInput",
-            "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-        )
-    return pairs
 
 
 def unmodifiable(name: str) -> ServiceError:
@@ -292,7 +281,7 @@ def tag_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 @registry.operation("iam", "UntagRole", resources=target_role_arn, context=_untag_keys)
 def untag_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
-        call.store.untag_role(call.caller.account_id, params["RoleName"], params["TagKeys"])
+        call.store.untag_role(call.caller.account_id, params["RoleName"], untag_keys(params))
     return {}
 
 

@@ -18,10 +18,9 @@ from sagegate.iam.arns import (
     user_arn,
     users_under_prefix,
 )
-from sagegate.iam.errors import invalid_input, no_such_entity, store_errors
+from sagegate.iam.errors import no_such_entity, store_errors
+from sagegate.iam.tags import tag_pairs, untag_keys
 from sagegate.protocol.registry import Call, registry
-
-DUPLICATE_TAGS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
 
 
 def user_shape(user: Any) -> dict[str, Any]:
@@ -54,14 +53,6 @@ def request_tag_keys(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("PermissionsBoundary"):
         ctx["iam:PermissionsBoundary"] = params["PermissionsBoundary"]
     return ctx
-
-
-def tag_pairs(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The request's `Tags` as pairs; keys must be distinct case-insensitively (InvalidInput)."""
-    pairs = tuple((t["Key"], t.get("Value", "")) for t in params.get("Tags") or [])
-    if len({k.lower() for k, _ in pairs}) != len(pairs):
-        raise invalid_input(DUPLICATE_TAGS)
-    return pairs
 
 
 def resource_tag_keys(tags: Any) -> dict[str, Any]:
@@ -108,7 +99,13 @@ def paged(items: list[Any], marker: str | None, key: str) -> dict[str, Any]:
     return out
 
 
-@registry.operation("iam", "CreateUser", resources=target_user_arn, context=request_tag_keys)
+def new_user_arn(call: Call, params: dict[str, Any]) -> list[str]:
+    """The user CreateUser would make, with the path it asks for (no lookup: if a user of that
+    name exists the call fails anyway, after authorization, as AWS answers)."""
+    return [user_arn(call.caller.account_id, params["UserName"], params.get("Path", "/"))]
+
+
+@registry.operation("iam", "CreateUser", resources=new_user_arn, context=request_tag_keys)
 def create_user(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     tags = tag_pairs(params)
     with store_errors():
@@ -201,7 +198,7 @@ def _tag_keys(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 @registry.operation("iam", "UntagUser", resources=target_user_arn, context=_tag_keys)
 def untag_user(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with store_errors():
-        call.store.untag_user(call.caller.account_id, params["UserName"], params["TagKeys"])
+        call.store.untag_user(call.caller.account_id, params["UserName"], untag_keys(params))
     return {}
 
 

@@ -89,6 +89,10 @@ def denial_message(request: Request, decision: Decision) -> str:
     """AWS's AccessDenied text for a denied request."""
     if decision.allowed:
         raise ValueError("denial_message() of an allowed decision")
+    if request.principal.type in ("WebIdentityUser", "SAMLUser"):
+        # The bearer of a token or assertion learns no more (STS API Reference, errors of
+        # AssumeRoleWithWebIdentity / AssumeRoleWithSAML).
+        return f"Not authorized to perform {request.action}"
     head = f"User: {request.principal.arn} is not authorized to perform: {request.action}"
     if request.resource and request.resource != "*":
         head += f" on resource: {request.resource}"

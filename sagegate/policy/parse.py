@@ -185,7 +185,7 @@ _AWS_PRINCIPAL = re.compile(
 _SERVICE_PRINCIPAL = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+){2,}")
 _FEDERATED_PRINCIPAL = re.compile(
     rf"arn:{_PARTITION}:iam::[0-9]{{12}}:(?:saml-provider/[A-Za-z0-9_.-]+"
-    rf"|oidc-provider/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*)"
+    rf"|oidc-provider/[A-Za-z0-9_.-]+(?::[0-9]{{1,5}})?(?:/[A-Za-z0-9_.-]+)*)"
     r"|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 )
 _CANONICAL_USER = re.compile(r"[0-9a-f]{64}")

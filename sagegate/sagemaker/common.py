@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sagegate.protocol.registry import Call
-from sagegate.sagemaker import arns, states
+from sagegate.sagemaker import arns, execution, states
 from sagegate.sagemaker.conditions import resource_tags
 from sagegate.sagemaker.errors import validation
 from sagegate.store import NotFound, SageMakerResource
@@ -36,6 +36,8 @@ def fetch(call: Call, kind: arns.Kind, name: str) -> SageMakerResource | None:
         )
     except NotFound:
         res = None
+    if res is not None:
+        res = execution.settle(call.store, res, call.now)
     if res is not None and states.status_at(res, call.now) == states.GONE:
         res = None
     _local.entry = (key, res)
@@ -122,6 +124,7 @@ def list_page(
     before: datetime | None = params.get("LastModifiedTimeBefore")
     out = []
     for res in rows[:max_results]:
+        res = execution.settle(call.store, res, call.now)
         status = status_of(res, call.now)
         if status == states.GONE:
             continue
@@ -166,6 +169,8 @@ def fetch_arn(call: Call, arn: str) -> SageMakerResource | None:
     res: SageMakerResource | None = call.store.find_sagemaker_resource(arn)
     if res is None and arn != arn.lower():
         res = call.store.find_sagemaker_resource(arn.lower())
+    if res is not None and res.account_id == call.caller.account_id:
+        res = execution.settle(call.store, res, call.now)
     if res is not None and (
         res.account_id != call.caller.account_id or states.status_at(res, call.now) == states.GONE
     ):

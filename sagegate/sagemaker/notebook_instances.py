@@ -1,7 +1,11 @@
 """Notebook instances: CreateNotebookInstance, DescribeNotebookInstance, ListNotebookInstances,
 StartNotebookInstance, StopNotebookInstance, UpdateNotebookInstance, DeleteNotebookInstance
 (SageMaker API Reference). States: Pending -> InService, Stopping -> Stopped, Updating ->
-Stopped, Deleting -> gone (see `states`); an action in the wrong state is SageMaker's
+Stopped, Deleting -> gone (see `states`); leaving Pending, SageMaker assumes the execution role
+and the notebook is InService holding the role's credentials, or Failed with a FailureReason if
+the role can no longer be assumed (see `execution`); Failed allows Start ("You should be able
+to start your notebook instance from a Failed state", aws/sagemaker-python-sdk#235), Update and
+Delete, as Stopped does; an action in the wrong state is SageMaker's
 ValidationException "Status (X) not in ([...]). Unable to transition to (Y) for Notebook
 Instance (ARN)"; a missing notebook is ValidationException "RecordNotFound"."""
 
@@ -11,7 +15,7 @@ import secrets
 from typing import Any
 
 from sagegate.protocol.registry import Call, registry
-from sagegate.sagemaker import arns, conditions, passrole, states
+from sagegate.sagemaker import arns, conditions, execution, passrole, states
 from sagegate.sagemaker.arns import LIFECYCLE_CONFIG, NOTEBOOK
 from sagegate.sagemaker.common import fetch, forget, list_page, public, result, tag_pairs, tags_of
 from sagegate.sagemaker.errors import tag_limits, validation, wrong_status
@@ -179,6 +183,7 @@ def transition(
     """Move the notebook from one of `allowed` to `target` (atomically), merging `update` into
     and removing `drop` from its description."""
     arn = arns.call_arn(NOTEBOOK, call, name)
+    fetch(call, NOTEBOOK, name)  # settles a notebook leaving Pending (execution role assumed)
 
     def change(res: SageMakerResource) -> tuple[str | None, dict[str, Any]]:
         status = states.status_at(res, call.now)
@@ -186,7 +191,8 @@ def transition(
             raise record_not_found()
         if status not in allowed:
             raise wrong_status(status, ", ".join(allowed), target, _LABEL, arn)
-        data = {k: v for k, v in res.data.items() if k not in drop}
+        # Leaving a state drops the role session held and the reason of a failure.
+        data = {k: v for k, v in execution.without_held(res.data).items() if k not in drop}
         data.update(update or {})
         return target, data
 

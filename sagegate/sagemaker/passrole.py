@@ -15,6 +15,7 @@ AWS service*; SageMaker Developer Guide, *How to use SageMaker AI execution role
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sagegate.policy import (
@@ -33,7 +34,7 @@ from sagegate.protocol.registry import Call, Check
 from sagegate.sagemaker import arns
 from sagegate.sagemaker.conditions import request_tags
 from sagegate.sagemaker.errors import could_not_assume
-from sagegate.store import NotFound
+from sagegate.store import NotFound, Role
 
 SERVICE = "sagemaker.amazonaws.com"
 _SERVICE_PRINCIPAL = PrincipalInfo(arn=SERVICE, account="", type="Service", userid=SERVICE)
@@ -75,29 +76,35 @@ def _trust_policy(role_arn: str, document: str) -> CompiledPolicy | None:
     return _trust_cache[key]
 
 
-def service_can_assume(call: Call, role_arn: str, source_arn: str) -> bool:
-    """Does the role exist (same ARN, path included) and does its trust policy let SageMaker
-    assume it on behalf of `source_arn` in the caller's account?"""
+def assumable_role(
+    store: Any, role_arn: str, source_arn: str, source_account: str, now: datetime
+) -> Role | None:
+    """The role `role_arn` names (same ARN, path included) if its trust policy lets SageMaker
+    assume it on behalf of `source_arn` in `source_account`, else None. The request is the one
+    the service principal makes (IAM User Guide, *AWS global condition context keys*):
+    `aws:SourceArn`, `aws:SourceAccount`, `aws:PrincipalServiceName` and
+    `aws:PrincipalIsAWSService` = true."""
     found = arns.role_name(role_arn)
     if found is None:
-        return False
+        return None
     account, name = found
     try:
-        role = call.store.get_role(account, name)
+        role: Role = store.get_role(account, name)
     except NotFound:
-        return False
+        return None
     if role.arn != role_arn:
-        return False
+        return None
     policy = _trust_policy(role.arn, role.assume_role_policy_document)
     if policy is None:
-        return False
+        return None
     context = Context.build(
         {
-            "aws:SourceAccount": call.caller.account_id,
+            "aws:SourceAccount": source_account,
             "aws:SourceArn": source_arn,
-            "aws:CurrentTime": call.now,
-            "aws:EpochTime": str(int(call.now.timestamp())),
+            "aws:CurrentTime": now,
+            "aws:EpochTime": str(int(now.timestamp())),
             "aws:PrincipalServiceName": SERVICE,
+            "aws:PrincipalIsAWSService": "true",
         }
     )
     request = Request(
@@ -107,7 +114,14 @@ def service_can_assume(call: Call, role_arn: str, source_arn: str) -> bool:
         context=context,
         resource_account=role.account_id,
     )
-    return evaluate(request, PolicySet(resource=policy)).allowed
+    return role if evaluate(request, PolicySet(resource=policy)).allowed else None
+
+
+def service_can_assume(call: Call, role_arn: str, source_arn: str) -> bool:
+    """Does the role exist (same ARN, path included) and does its trust policy let SageMaker
+    assume it on behalf of `source_arn` in the caller's account?"""
+    found = assumable_role(call.store, role_arn, source_arn, call.caller.account_id, call.now)
+    return found is not None
 
 
 def require_trust(call: Call, role_arn: str, source_arn: str) -> None:

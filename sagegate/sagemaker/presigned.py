@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sagegate.protocol.registry import Call, registry
-from sagegate.sagemaker import arns, states
+from sagegate.sagemaker import arns, execution, states
 from sagegate.sagemaker.arns import NOTEBOOK
 from sagegate.sagemaker.common import fetch, tags_of
 from sagegate.sagemaker.notebook_instances import record_not_found
@@ -143,6 +143,8 @@ def open_page(store: Any, name: str, token: str | None, client_ip: str, now: dat
         res = store.get_sagemaker_resource(claims["account"], claims["region"], NOTEBOOK.type, name)
     except NotFound:
         res = None
+    if res is not None:
+        res = execution.settle(store, res, now)
     status = None if res is None else states.status_at(res, now)
     if res is None or status == states.GONE:
         return _page(

@@ -1,6 +1,8 @@
 """Processing jobs: CreateProcessingJob, DescribeProcessingJob, ListProcessingJobs,
 StopProcessingJob (SageMaker API Reference). Nothing runs: a job is InProgress for one
-transition period, then Completed; a stopped one goes Stopping -> Stopped (see `states`)."""
+transition period, then Completed; a stopped one goes Stopping -> Stopped (see `states`).
+SageMaker assumes the execution role as the job starts, at create (see `execution`), and holds
+its credentials while the job is InProgress."""
 
 from __future__ import annotations
 
@@ -8,10 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 from sagegate.protocol.registry import Call, registry
-from sagegate.sagemaker import arns, conditions, passrole, states
+from sagegate.sagemaker import arns, conditions, execution, passrole, states
 from sagegate.sagemaker.arns import PROCESSING_JOB
 from sagegate.sagemaker.common import fetch, forget, list_page, public, result, tag_pairs, tags_of
-from sagegate.sagemaker.errors import in_use, tag_limits, validation
+from sagegate.sagemaker.errors import could_not_assume, in_use, tag_limits, validation
 from sagegate.store import AlreadyExists, NotFound, SageMakerResource
 
 _NAME = PROCESSING_JOB.name_member
@@ -31,8 +33,18 @@ def not_found(name: str) -> Exception:
 def create_processing_job(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name = params[_NAME]
     arn = arns.call_arn(PROCESSING_JOB, call, name)
-    passrole.require_trust(call, params["RoleArn"], arn)
     data = {k: v for k, v in params.items() if k not in (_NAME, "Tags")}
+    held = execution.assume(  # the trust check of passrole.require_trust, and the session
+        call.store,
+        role_arn=params["RoleArn"],
+        source_arn=arn,
+        account_id=call.caller.account_id,
+        region=call.region,
+        now=call.now,
+    )
+    if held is None:
+        raise could_not_assume(params["RoleArn"])
+    data[execution.HELD] = held
     try:
         with tag_limits():
             call.store.create_sagemaker_resource(
@@ -112,7 +124,7 @@ def stop_processing_job(call: Call, params: dict[str, Any]) -> dict[str, Any]:
             raise validation(
                 f"The request was rejected because the processing job is in status {status}."
             )
-        return "Stopping", dict(res.data)
+        return "Stopping", execution.without_held(res.data)
 
     try:
         call.store.update_sagemaker_resource(

@@ -6,6 +6,10 @@ transition period each (`states.transition_seconds()`): Starting, Downloading, T
 Uploading, then Completed (TrainingJobStatus InProgress -> Completed). A job that reaches its
 `StoppingCondition.MaxRuntimeInSeconds` first ends `MaxRuntimeExceeded` (status Stopped); a
 stopped job goes Stopping -> Stopped. `SecondaryStatusTransitions` lists each with its times.
+As the job leaves Starting, SageMaker assumes its execution role (see `execution`); if it can no
+longer, the job ends there: TrainingJobStatus and SecondaryStatus Failed, with the FailureReason
+"ClientError: SageMaker was unable to assume the role 'ARN'" (also the last transition's
+StatusMessage).
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sagegate.protocol.registry import Call, registry
-from sagegate.sagemaker import arns, conditions, passrole, states
+from sagegate.sagemaker import arns, conditions, execution, passrole, states
 from sagegate.sagemaker.arns import TRAINING_JOB
 from sagegate.sagemaker.common import fetch, forget, list_page, public, result, tag_pairs, tags_of
 from sagegate.sagemaker.errors import in_use, tag_limits, validation
+from sagegate.sagemaker.execution import FAILURE_REASON
 from sagegate.store import AlreadyExists, NotFound, SageMakerResource
 
 _NAME = TRAINING_JOB.name_member
@@ -49,6 +54,8 @@ def timeline(res: SageMakerResource, now: datetime) -> dict[str, Any]:
     ends["MaxRuntimeExceeded"] = start + t + timedelta(seconds=max_runtime)  # from Downloading
     if res.status == "Stopping":
         ends["Stopping"] = res.updated_at
+    elif res.status == "Failed":
+        ends["Failed"] = res.updated_at
     reason, cutoff = min(ends.items(), key=lambda kv: kv[1])
     transitions: list[dict[str, Any]] = []
     for i, (phase, message) in enumerate(PHASES):
@@ -74,15 +81,11 @@ def timeline(res: SageMakerResource, now: datetime) -> dict[str, Any]:
             return _shape("Stopping", "Stopping", transitions, start, None, cutoff)
         entry["EndTime"] = cutoff = cutoff + t
         reason = "Stopped"
+    message = res.data.get(FAILURE_REASON, "") if reason == "Failed" else MESSAGES[reason]
     transitions.append(
-        {
-            "Status": reason,
-            "StartTime": cutoff,
-            "EndTime": cutoff,
-            "StatusMessage": MESSAGES[reason],
-        }
+        {"Status": reason, "StartTime": cutoff, "EndTime": cutoff, "StatusMessage": message}
     )
-    status = "Completed" if reason == "Completed" else "Stopped"
+    status = reason if reason in ("Completed", "Failed") else "Stopped"
     return _shape(status, reason, transitions, start, cutoff, cutoff)
 
 
@@ -210,7 +213,7 @@ def stop_training_job(call: Call, params: dict[str, Any]) -> dict[str, Any]:
             raise validation(
                 f"The request was rejected because the training job is in status {status}."
             )
-        return "Stopping", dict(res.data)
+        return "Stopping", execution.without_held(res.data)
 
     try:
         call.store.update_sagemaker_resource(

@@ -1,10 +1,21 @@
 """What every part of `Store` shares: sessions, the authorization epoch, markers, row lookups.
 
 Transactions: each public write method runs in exactly one transaction (`_write`), so an error
-anywhere leaves nothing half-written. A write transaction begins by bumping `authz_epoch`, which
-also makes it the first lock taken: on PostgreSQL the epoch row serialises IAM writers (no
-deadlocks, no check-then-insert races), on SQLite `BEGIN IMMEDIATE` already does. IAM writes
-are rare; the request path only reads.
+anywhere leaves nothing half-written. A write transaction begins by bumping `data_epoch`, which
+also makes it the first lock taken: on PostgreSQL that row serialises writers (no deadlocks, no
+check-then-insert races), on SQLite `BEGIN IMMEDIATE` already does. IAM writes are rare; the
+request path only reads.
+
+Two epochs, read together on every request (`epoch()`):
+
+* `data_epoch` moves with every write. When another process moved it, the read cache
+  (`@cached_read`, see `read_cache`) is dropped; a write of this process drops what it names.
+* `authz_epoch` moves with the writes that may change an authentication or authorization fact
+  (keys, policies, attachments, memberships, boundaries, principal tags, trust policies...).
+  When it moves, the authorizer's and the authenticator's caches are dropped too (`EpochGuard`).
+  A write opts out with `_write(authz=False)` only when nothing those caches hold can depend on
+  it: creating a principal (new ids, no keys yet), deleting one that `DeleteConflict` has
+  already stripped of keys, policies and memberships, naming things, instance profiles.
 """
 
 from __future__ import annotations
@@ -12,26 +23,72 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import functools
 import json
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.orm import Session
 
 from sagegate.store.engine import write_engine
 from sagegate.store.errors import InvalidMarker, NotFound
 from sagegate.store.keyring import Keyring
 from sagegate.store.passwords import Passwords
+from sagegate.store.read_cache import ReadCache, Scope, cached_read  # noqa: F401  (re-exported)
 from sagegate.store.records import Tags, User
 from sagegate.store.schema import AccountRow, ManagedPolicyRow, MetaRow, TagRow, UserRow
 
 EPOCH_KEY = "authz_epoch"
-_EPOCH_SQL = f"SELECT value FROM meta WHERE key = '{EPOCH_KEY}'"  # a constant, no input
+DATA_EPOCH_KEY = "data_epoch"
+# Constants, no input. Both counters in one round trip.
+_EPOCH_SQL = f"SELECT key, value FROM meta WHERE key IN ('{EPOCH_KEY}', '{DATA_EPOCH_KEY}')"
+
+
+# Core statements on the table, built once: no ORM session synchronisation on every write.
+_META = MetaRow.__table__
+_BUMP_DATA = (
+    _META.update()
+    .where(_META.c.key == DATA_EPOCH_KEY)
+    .values(value=_META.c.value + 1)
+    .returning(_META.c.value)
+)
+_BUMP_AUTHZ = _META.update().where(_META.c.key == EPOCH_KEY).values(value=_META.c.value + 1)
+
+
+# The shared lookups, built once (statement construction costs more than SQLite's execution).
+_ACCOUNT = select(AccountRow).where(AccountRow.account_id == bindparam("a"))
+_ACCOUNT_FOR_UPDATE = _ACCOUNT.with_for_update()
+_ACCOUNT_EXISTS = select(AccountRow.__table__.c.account_id).where(
+    AccountRow.__table__.c.account_id == bindparam("a")
+)
+_USER = select(UserRow).where(
+    UserRow.account_id == bindparam("a"), UserRow.name_lower == bindparam("n")
+)
+_USER_FOR_UPDATE = _USER.with_for_update()
+_U = UserRow.__table__
+_USER_CORE = select(
+    _U.c.user_id,
+    _U.c.account_id,
+    _U.c.name,
+    _U.c.path,
+    _U.c.created_at,
+    _U.c.permissions_boundary_arn,
+).where(_U.c.account_id == bindparam("a"), _U.c.name_lower == bindparam("n"))
+_USER_CORE_FOR_UPDATE = _USER_CORE.with_for_update()
+_T = TagRow.__table__
+_TAGS_OF = (
+    select(_T.c.entity_id, _T.c.key, _T.c.value)
+    .where(_T.c.entity_type == bindparam("t"), _T.c.entity_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_T.c.entity_id, _T.c.position, _T.c.key)
+)
+_TAGS_OF_ONE = (
+    select(_T.c.key, _T.c.value)
+    .where(_T.c.entity_type == bindparam("t"), _T.c.entity_id == bindparam("i"))
+    .order_by(_T.c.position, _T.c.key)
+)
 
 
 def utcnow() -> datetime:
@@ -62,37 +119,6 @@ def user_arn(account_id: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:user{path}{name}"
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def cached_read(method: F) -> F:
-    """Keep a read method's answers until the authorization epoch moves.
-
-    Every write that bumps the epoch drops the cache when it commits, and `epoch()` (read first
-    on every request) drops it when another process has written; so a cached answer is never
-    older than what the epoch check of the current request would allow. Answers must be
-    immutable (frozen records, tuples, strings). Errors are not cached."""
-
-    @functools.wraps(method)
-    def wrapper(self: StoreBase, *args: Any, **kwargs: Any) -> Any:
-        key = (method.__name__, args, tuple(sorted(kwargs.items())))
-        try:
-            return self._read_cache[key]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable argument: not cacheable
-            return method(self, *args, **kwargs)
-        generation = self._cache_generation
-        value = method(self, *args, **kwargs)
-        if generation == self._cache_generation:  # no write or epoch change in between
-            if len(self._read_cache) >= 50_000:
-                self._read_cache.clear()
-            self._read_cache[key] = value
-        return value
-
-    return wrapper  # type: ignore[return-value]
-
-
 class StoreBase:
     """Engine, keyring and password hasher, plus the helpers the feature mixins share."""
 
@@ -103,9 +129,8 @@ class StoreBase:
         self._passwords = passwords
         self._epoch_lock = threading.Lock()
         self._epoch_conn: Any = None
-        self._read_cache: dict[Any, Any] = {}
-        self._cache_generation = 0
-        self._cache_epoch: int | None = None
+        self._read_cache = ReadCache()
+        self._cache_epoch: tuple[int, int] | None = None
 
     @property
     def engine(self) -> Engine:
@@ -121,26 +146,50 @@ class StoreBase:
             yield s
 
     @contextmanager
-    def _write(self, *, bump: bool = True) -> Iterator[Session]:
-        """One transaction; commits on success, rolls back on any exception."""
+    def _write(
+        self, *, bump: bool = True, authz: bool = True, scopes: Sequence[Scope] | None = None
+    ) -> Iterator[Session]:
+        """One transaction; commits on success, rolls back on any exception.
+
+        `bump=False`: bookkeeping that no read shows as current state and no decision uses
+        (last-used dates, a password rehash): no epoch moves. `authz=False`: only the data
+        epoch moves (see the module's docstring for when that is allowed). `scopes`, with
+        `authz=False` only: the read-cache scopes the write may change (see `read_cache`);
+        without them, the whole read cache is dropped."""
+        data_epoch = None
         try:
             with Session(self._write_engine, expire_on_commit=False) as s, s.begin():
                 if bump:
-                    s.execute(
-                        update(MetaRow)
-                        .where(MetaRow.key == EPOCH_KEY)
-                        .values(value=MetaRow.value + 1)
-                    )
+                    conn = s.connection()
+                    data_epoch = conn.execute(_BUMP_DATA).scalar_one()
+                    if authz:
+                        conn.execute(_BUMP_AUTHZ)
                 yield s
-        finally:
-            self._drop_read_cache()
+        except BaseException:
+            self._read_cache.drop_all()
+            raise
+        if scopes is None or authz or data_epoch is None:
+            self._read_cache.drop_all()
+            return
+        with self._epoch_lock:
+            seen = self._cache_epoch
+            if seen is not None and seen[1] == data_epoch - 1:
+                # Nobody else wrote since this process last looked: what changed is known.
+                self._cache_epoch = (seen[0], data_epoch)
+                self._read_cache.drop(scopes)
+            else:
+                self._read_cache.drop_all()
 
     def _drop_read_cache(self) -> None:
-        self._cache_generation += 1
-        self._read_cache.clear()
+        self._read_cache.drop_all()
 
     def epoch(self) -> int:
-        """The authorization epoch: it grows with every write that may change a decision.
+        """The authorization epoch: it grows with every write that may change a decision. Also
+        drops the read cache when the data epoch has moved (another process wrote)."""
+        return self.epochs()[0]
+
+    def epochs(self) -> tuple[int, int]:
+        """(authorization epoch, data epoch), as `epoch()` reads them.
 
         Read on every request, so it bypasses the ORM and the pool: one dedicated driver-level
         connection in autocommit mode (each read sees the latest commit; no transaction is left
@@ -153,10 +202,10 @@ class StoreBase:
                     cur = self._epoch_conn.cursor()
                     try:
                         cur.execute(_EPOCH_SQL)
-                        row = cur.fetchone()
+                        rows = dict(cur.fetchall())
                     finally:
                         cur.close()
-                    value = int(row[0])
+                    value = (int(rows[EPOCH_KEY]), int(rows[DATA_EPOCH_KEY]))
                     if value != self._cache_epoch:  # another process wrote: drop what we read
                         self._drop_read_cache()
                         self._cache_epoch = value
@@ -187,22 +236,31 @@ class StoreBase:
 
     @staticmethod
     def _account_row(s: Session, account_id: str, *, lock: bool = False) -> AccountRow:
-        stmt = select(AccountRow).where(AccountRow.account_id == account_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        row = s.execute(stmt).scalar_one_or_none()
+        stmt = _ACCOUNT_FOR_UPDATE if lock else _ACCOUNT
+        row = s.execute(stmt, {"a": account_id}).scalar_one_or_none()
         if row is None:
             raise NotFound("account", account_id)
         return row
 
     @staticmethod
+    def _require_account(conn: Connection, account_id: str) -> None:
+        if conn.execute(_ACCOUNT_EXISTS, {"a": account_id}).first() is None:
+            raise NotFound("account", account_id)
+
+    @staticmethod
     def _user_row(s: Session, account_id: str, name: str, *, lock: bool = False) -> UserRow:
-        stmt = select(UserRow).where(
-            UserRow.account_id == account_id, UserRow.name_lower == name.lower()
-        )
-        if lock:
-            stmt = stmt.with_for_update()
-        row = s.execute(stmt).scalar_one_or_none()
+        stmt = _USER_FOR_UPDATE if lock else _USER
+        row = s.execute(stmt, {"a": account_id, "n": name.lower()}).scalar_one_or_none()
+        if row is None:
+            raise NotFound("user", name)
+        return row
+
+    @staticmethod
+    def _user_core(conn: Connection, account_id: str, name: str, *, lock: bool = False) -> Any:
+        """The user's row as a Core row (the same attribute names as `UserRow`): for the hot
+        paths, which need no ORM object."""
+        stmt = _USER_CORE_FOR_UPDATE if lock else _USER_CORE
+        row = conn.execute(stmt, {"a": account_id, "n": name.lower()}).first()
         if row is None:
             raise NotFound("user", name)
         return row
@@ -221,20 +279,28 @@ class StoreBase:
 
     @staticmethod
     def _tags_of(s: Session, entity_type: str, entity_ids: Sequence[str]) -> dict[str, Tags]:
+        return StoreBase._tags_core_of(s.connection(), entity_type, entity_ids)
+
+    @staticmethod
+    def _tags_core_of(
+        conn: Connection, entity_type: str, entity_ids: Sequence[str]
+    ) -> dict[str, Tags]:
         if not entity_ids:
             return {}
-        rows = s.execute(
-            select(TagRow.entity_id, TagRow.key, TagRow.value)
-            .where(TagRow.entity_type == entity_type, TagRow.entity_id.in_(entity_ids))
-            .order_by(TagRow.entity_id, TagRow.position, TagRow.key)
-        ).all()
         out: dict[str, list[tuple[str, str]]] = {}
-        for entity_id, key, value in rows:
+        for entity_id, key, value in conn.execute(
+            _TAGS_OF, {"t": entity_type, "ids": list(entity_ids)}
+        ):
             out.setdefault(entity_id, []).append((key, value))
         return {k: tuple(v) for k, v in out.items()}
 
     @staticmethod
-    def _to_user(row: UserRow, tags: Tags = ()) -> User:
+    def _tags_core(conn: Connection, entity_type: str, entity_id: str) -> Tags:
+        rows = conn.execute(_TAGS_OF_ONE, {"t": entity_type, "i": entity_id}).all()
+        return tuple((key, value) for key, value in rows)
+
+    @staticmethod
+    def _to_user(row: Any, tags: Tags = ()) -> User:
         return User(
             account_id=row.account_id,
             user_id=row.user_id,

@@ -7,9 +7,9 @@ steps).
 * Passwords are hashed with argon2id (`self._passwords`); the policy is checked inside the write
   transaction that sets the password. Without an account policy AWS's default applies: at least
   8 characters and three of the four character classes.
-* Reuse prevention needs earlier hashes and the schema has no column for them: they are kept in
-  `account_password_policies.settings` under the private key `_history` ({user id: [hash, ...]},
-  newest last, at most `PasswordReusePrevention` each), so they vanish with the policy.
+* Reuse prevention compares a new password with the user's recent hashes in `password_history`
+  (see `password_history`: trimmed to `PasswordReusePrevention`, emptied with the policy or the
+  login profile).
 * MFA seeds are sealed with the keyring, aad bound to the serial number. `last_counter` is the
   last TOTP step accepted; a code is accepted only for a later step, and the step is recorded by
   a conditional UPDATE, so two replicas cannot both accept one code.
@@ -27,9 +27,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
+from sagegate.store import password_history, tagging
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.errors import AlreadyExists, DeleteConflict, LimitExceeded, NotFound, StoreError
 from sagegate.store.records import LoginProfile, MfaDevice, Page, Tags
@@ -37,11 +38,10 @@ from sagegate.store.schema import (
     AccountPasswordPolicyRow,
     LoginProfileRow,
     MfaDeviceRow,
-    TagRow,
     UserRow,
 )
 
-MFA_TAG = "mfa"
+MFA_TAG = tagging.MFA_DEVICE.entity_type
 MFA_DEVICES_PER_USER = 8  # IAM quota: "MFA devices in use per user"
 TOTP_STEP = 30
 TOTP_DIGITS = 6
@@ -50,7 +50,6 @@ ENABLE_WINDOW = 4  # steps back the first of two consecutive codes may lie at en
 RESYNC_WINDOW = 20  # steps either way a resync may find the device's clock
 SYMBOLS = "!@#$%^&*()_+-=[]{}|'"  # the symbols AWS's password policy counts
 POLICY_VIOLATION = "Password does not conform to the account password policy."
-HISTORY_KEY = "_history"
 
 #: The policy members and their values when UpdateAccountPasswordPolicy leaves them out.
 POLICY_DEFAULTS: dict[str, Any] = {
@@ -142,46 +141,6 @@ def policy_violation(settings: dict[str, Any] | None, password: str) -> str | No
     return None
 
 
-# -- tags of the entities this module and providers.py own -----------------------------------
-
-
-def merge_tags(
-    s: Session, entity_type: str, entity_id: str, tags: Sequence[tuple[str, str]], max_tags: int
-) -> None:
-    """Add or overwrite tags; keys compare case-insensitively, as IAM's do."""
-    rows = list(
-        s.execute(
-            select(TagRow)
-            .where(TagRow.entity_type == entity_type, TagRow.entity_id == entity_id)
-            .order_by(TagRow.position)
-        ).scalars()
-    )
-    by_key = {r.key.lower(): r for r in rows}
-    position = max((r.position for r in rows), default=-1) + 1
-    for key, value in tags:
-        existing = by_key.get(key.lower())
-        if existing is not None:
-            existing.value = value
-            continue
-        row = TagRow(
-            entity_type=entity_type, entity_id=entity_id, key=key, value=value, position=position
-        )
-        s.add(row)
-        by_key[key.lower()] = row
-        position += 1
-    if len(by_key) > max_tags:
-        raise LimitExceeded("TagsPerResource", max_tags)
-
-
-def remove_tags(s: Session, entity_type: str, entity_id: str, keys: Sequence[str]) -> None:
-    lowered = {k.lower() for k in keys}
-    for row in s.execute(
-        select(TagRow).where(TagRow.entity_type == entity_type, TagRow.entity_id == entity_id)
-    ).scalars():
-        if row.key.lower() in lowered:
-            s.delete(row)
-
-
 class CredentialsMixin(StoreBase):
     # -- the account password policy ----------------------------------------------------------
 
@@ -196,7 +155,6 @@ class CredentialsMixin(StoreBase):
             settings = self._policy_settings(s, account_id)
         if settings is None:
             raise NotFound("password_policy", account_id)
-        settings.pop(HISTORY_KEY, None)
         return settings
 
     def update_password_policy(self, account_id: str, **settings: Any) -> dict[str, Any]:
@@ -211,16 +169,12 @@ class CredentialsMixin(StoreBase):
         with self._write() as s:
             self._account_row(s, account_id)
             row = s.get(AccountPasswordPolicyRow, account_id, with_for_update=True)
-            history: dict[str, list[str]] = {}
-            if row is not None:
-                history = json.loads(row.settings).get(HISTORY_KEY, {})
-            keep = int(new["PasswordReusePrevention"] or 0)
-            history = {u: h[-keep:] for u, h in history.items()} if keep else {}
-            text = json.dumps({**new, HISTORY_KEY: history}, separators=(",", ":"))
+            text = json.dumps(new, separators=(",", ":"))
             if row is None:
                 s.add(AccountPasswordPolicyRow(account_id=account_id, settings=text))
             else:
                 row.settings = text
+            password_history.trim_account(s, account_id, password_history.reuse_prevention(new))
         return new
 
     def delete_password_policy(self, account_id: str) -> None:
@@ -229,27 +183,23 @@ class CredentialsMixin(StoreBase):
             if row is None:
                 raise NotFound("password_policy", account_id)
             s.delete(row)
+            password_history.trim_account(s, account_id, 0)
 
     def _accept_password(self, s: Session, account_id: str, user_id: str, password: str) -> str:
         """Check `password` against the policy and the user's history; return its hash and
-        record it in the history when the policy prevents reuse."""
+        record it in the history when the policy prevents reuse (the caller holds the user's
+        row lock, so positions cannot race)."""
         row = s.get(AccountPasswordPolicyRow, account_id, with_for_update=True)
         settings = None if row is None else json.loads(row.settings)
         message = policy_violation(settings, password)
         if message is not None:
             raise PasswordPolicyViolation(message)
         hashed = self._passwords.hash(password)
-        keep = int(settings.get("PasswordReusePrevention") or 0) if settings else 0
-        if row is not None and settings is not None and keep:
-            history: dict[str, list[str]] = settings.setdefault(HISTORY_KEY, {})
-            earlier = history.get(user_id, [])[-keep:]
-            reused = False
-            for old in earlier:  # verify all of them: the time spent does not depend on which
-                reused |= self._passwords.verify(old, password)
-            if reused:
-                raise PasswordPolicyViolation()
-            history[user_id] = [*earlier, hashed][-keep:]
-            row.settings = json.dumps(settings, separators=(",", ":"))
+        keep = password_history.reuse_prevention(settings)
+        if keep and not password_history.remember(
+            s, self._passwords, user_id, password, hashed, keep, utcnow()
+        ):
+            raise PasswordPolicyViolation()
         return hashed
 
     # -- login profiles -----------------------------------------------------------------------
@@ -317,6 +267,7 @@ class CredentialsMixin(StoreBase):
             row = s.get(LoginProfileRow, user.user_id, with_for_update=True)
             if row is None:
                 raise NotFound("login_profile", user.name)
+            password_history.forget_user(s, user.user_id)
             s.delete(row)
 
     def change_password(
@@ -402,17 +353,7 @@ class CredentialsMixin(StoreBase):
                 created_at=now,
             )
             s.add(row)
-            for position, (key, value) in enumerate(tag_tuple):
-                s.add(
-                    TagRow(
-                        entity_type=MFA_TAG,
-                        entity_id=serial,
-                        key=key,
-                        value=value,
-                        position=position,
-                    )
-                )
-            s.flush()
+            tagging.add_tags(s, tagging.MFA_DEVICE, serial, tag_tuple)
             device = self._to_mfa(s, row, tag_tuple)
         return device, base64.b32encode(seed).decode().rstrip("=")
 
@@ -502,11 +443,7 @@ class CredentialsMixin(StoreBase):
             row = self._mfa_row(s, account_id, serial_number, lock=True)
             if row.user_id is not None or row.is_root:
                 raise DeleteConflict("mfa_device", serial_number, "MFA Device is still in use.")
-            s.execute(
-                delete(TagRow).where(
-                    TagRow.entity_type == MFA_TAG, TagRow.entity_id == row.serial_number
-                )
-            )
+            tagging.drop_tags(s, tagging.MFA_DEVICE, row.serial_number)
             s.delete(row)
 
     def get_mfa_device(self, account_id: str, serial_number: str) -> MfaDevice:
@@ -598,12 +535,12 @@ class CredentialsMixin(StoreBase):
     ) -> None:
         with self._write() as s:
             row = self._mfa_row(s, account_id, serial_number, lock=True)
-            merge_tags(s, MFA_TAG, row.serial_number, tags, max_tags)
+            tagging.add_tags(s, tagging.MFA_DEVICE, row.serial_number, tuple(tags), max_tags)
 
     def untag_mfa_device(self, account_id: str, serial_number: str, keys: Sequence[str]) -> None:
         with self._write() as s:
             row = self._mfa_row(s, account_id, serial_number, lock=True)
-            remove_tags(s, MFA_TAG, row.serial_number, keys)
+            tagging.remove_tags(s, tagging.MFA_DEVICE, row.serial_number, keys)
 
     def list_mfa_device_tags(self, account_id: str, serial_number: str) -> Tags:
         return self.get_mfa_device(account_id, serial_number).tags

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sagegate.store import attachments, ids, inline_policies
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.errors import AlreadyExists, DeleteConflict, LimitExceeded, NotFound
+from sagegate.store.naming import rename
 from sagegate.store.records import Group, Page, User
 from sagegate.store.schema import (
     GroupInlinePolicyRow,
@@ -74,7 +75,7 @@ class GroupsMixin(StoreBase):
     # -- groups ---------------------------------------------------------------------------------
 
     def create_group(self, account_id: str, name: str, path: str = "/") -> Group:
-        with self._write() as s:
+        with self._write(authz=False) as s:
             self._account_row(s, account_id)
             if s.execute(
                 select(GroupRow.group_id).where(
@@ -180,30 +181,12 @@ class GroupsMixin(StoreBase):
         """Rename and/or move a group; members and policies follow (keyed by group id)."""
         with self._write() as s:
             row = self._group_row(s, account_id, name, lock=True)
-            renamed = new_name is not None and new_name.lower() != row.name_lower
-            if (
-                renamed
-                and s.execute(
-                    select(GroupRow.group_id).where(
-                        GroupRow.account_id == account_id,
-                        GroupRow.name_lower == str(new_name).lower(),
-                    )
-                ).first()
-            ):
-                raise AlreadyExists("group", str(new_name))
-            if new_name is not None:
-                row.name, row.name_lower = new_name, new_name.lower()
-            if new_path is not None:
-                row.path = new_path
-            try:
-                s.flush()
-            except IntegrityError:
-                raise AlreadyExists("group", new_name or name) from None
+            rename(s, row, "group", new_name, new_path)
             return _to_group(row)
 
     def delete_group(self, account_id: str, name: str) -> None:
         """Delete a group that has no members, inline policies or attached policies left."""
-        with self._write() as s:
+        with self._write(authz=False) as s:
             row = self._group_row(s, account_id, name, lock=True)
             gid = row.group_id
             if s.execute(select(exists().where(GroupMembershipRow.group_id == gid))).scalar():

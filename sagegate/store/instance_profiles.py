@@ -11,32 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sagegate.store import ids
+from sagegate.store import ids, tagging
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.errors import AlreadyExists, DeleteConflict, LimitExceeded, NotFound
-from sagegate.store.records import InstanceProfile, Page, Tags
-from sagegate.store.roles import MAX_TAGS, RolesMixin
-from sagegate.store.schema import InstanceProfileRoleRow, InstanceProfileRow, RoleRow, TagRow
-from sagegate.store.users import tag_page
+from sagegate.store.records import InstanceProfile, Page
+from sagegate.store.roles import RolesMixin
+from sagegate.store.schema import InstanceProfileRoleRow, InstanceProfileRow, RoleRow
 
-PROFILE_TAG = "instance_profile"
+PROFILE_TAG = tagging.INSTANCE_PROFILE.entity_type
 #: AWS quota "Roles in an instance profile" (InstanceSessionsPerInstanceProfile), fixed at 1.
 ROLES_PER_PROFILE = 1
 
 
 def instance_profile_arn(account_id: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:instance-profile{path}{name}"
-
-
-def _tag_rows(s: Session, entity_id: str) -> dict[str, TagRow]:
-    rows = s.execute(
-        select(TagRow).where(TagRow.entity_type == PROFILE_TAG, TagRow.entity_id == entity_id)
-    ).scalars()
-    return {r.key: r for r in rows}
 
 
 class InstanceProfilesMixin(StoreBase):
@@ -99,13 +91,8 @@ class InstanceProfilesMixin(StoreBase):
     ) -> InstanceProfile:
         """Create an empty instance profile. The IAM layer validates name, path and tags (keys
         must be distinct, compared case-sensitively)."""
-        tag_tuple = tuple((k, v) for k, v in tags)
-        if len({k for k, _ in tag_tuple}) != len(tag_tuple):
-            raise ValueError("duplicate tag keys")
-        if len(tag_tuple) > MAX_TAGS:
-            raise LimitExceeded("TagsPerInstanceProfile", MAX_TAGS)
         now = utcnow()
-        with self._write() as s:
+        with self._write(authz=False) as s:
             self._account_row(s, account_id)
             if s.execute(
                 select(InstanceProfileRow.instance_profile_id).where(
@@ -127,17 +114,7 @@ class InstanceProfilesMixin(StoreBase):
                 s.flush()
             except IntegrityError:
                 raise AlreadyExists("instance_profile", name) from None
-            for position, (key, value) in enumerate(tag_tuple):
-                s.add(
-                    TagRow(
-                        entity_type=PROFILE_TAG,
-                        entity_id=row.instance_profile_id,
-                        key=key,
-                        value=value,
-                        position=position,
-                    )
-                )
-            s.flush()
+            tagging.add_tags(s, tagging.INSTANCE_PROFILE, row.instance_profile_id, tuple(tags))
             return self._profiles_out(s, [row])[0]
 
     def get_instance_profile(self, account_id: str, name: str) -> InstanceProfile:
@@ -200,7 +177,7 @@ class InstanceProfilesMixin(StoreBase):
 
     def delete_instance_profile(self, account_id: str, name: str) -> None:
         """Delete an instance profile that holds no role."""
-        with self._write() as s:
+        with self._write(authz=False) as s:
             row = self._profile_row(s, account_id, name, lock=True)
             pid = row.instance_profile_id
             if s.get(InstanceProfileRoleRow, pid) is not None:
@@ -209,9 +186,7 @@ class InstanceProfilesMixin(StoreBase):
                     name,
                     "Cannot delete entity, must remove roles from instance profile first.",
                 )
-            s.execute(
-                delete(TagRow).where(TagRow.entity_type == PROFILE_TAG, TagRow.entity_id == pid)
-            )
+            tagging.drop_tags(s, tagging.INSTANCE_PROFILE, pid)
             s.flush()
             s.delete(row)
 
@@ -220,7 +195,7 @@ class InstanceProfilesMixin(StoreBase):
     def add_role_to_instance_profile(self, account_id: str, name: str, role_name: str) -> None:
         """Put the role in the profile; LimitExceeded (quota 1) while the profile holds a role,
         whichever role it is."""
-        with self._write() as s:
+        with self._write(authz=False) as s:
             row = self._profile_row(s, account_id, name, lock=True)
             role = RolesMixin._role_row(s, account_id, role_name)
             if s.get(InstanceProfileRoleRow, row.instance_profile_id) is not None:
@@ -239,7 +214,7 @@ class InstanceProfilesMixin(StoreBase):
 
     def remove_role_from_instance_profile(self, account_id: str, name: str, role_name: str) -> None:
         """Take the role out of the profile; NotFound("profile_role") if it is not in it."""
-        with self._write() as s:
+        with self._write(authz=False) as s:
             row = self._profile_row(s, account_id, name, lock=True)
             role = RolesMixin._role_row(s, account_id, role_name)
             current = s.get(InstanceProfileRoleRow, row.instance_profile_id)
@@ -257,46 +232,17 @@ class InstanceProfilesMixin(StoreBase):
     def tag_instance_profile(
         self, account_id: str, name: str, tags: Sequence[tuple[str, str]]
     ) -> None:
-        tag_tuple: Tags = tuple((k, v) for k, v in tags)
-        if len({k for k, _ in tag_tuple}) != len(tag_tuple):
-            raise ValueError("duplicate tag keys")
-        with self._write() as s:
+        with self._write(authz=False) as s:
             row = self._profile_row(s, account_id, name, lock=True)
-            current = _tag_rows(s, row.instance_profile_id)
-            added = [k for k, _ in tag_tuple if k not in current]
-            if len(current) + len(added) > MAX_TAGS:
-                raise LimitExceeded("TagsPerInstanceProfile", MAX_TAGS)
-            position = max((r.position for r in current.values()), default=-1) + 1
-            for key, value in tag_tuple:
-                old = current.get(key)
-                if old is not None:
-                    old.value = value
-                    continue
-                s.add(
-                    TagRow(
-                        entity_type=PROFILE_TAG,
-                        entity_id=row.instance_profile_id,
-                        key=key,
-                        value=value,
-                        position=position,
-                    )
-                )
-                position += 1
+            tagging.add_tags(s, tagging.INSTANCE_PROFILE, row.instance_profile_id, tuple(tags))
 
     def untag_instance_profile(self, account_id: str, name: str, keys: Sequence[str]) -> None:
         """Remove the named tags (case-sensitive); keys that are not set are ignored."""
-        with self._write() as s:
+        with self._write(authz=False) as s:
             row = self._profile_row(s, account_id, name, lock=True)
-            if keys:
-                s.execute(
-                    delete(TagRow).where(
-                        TagRow.entity_type == PROFILE_TAG,
-                        TagRow.entity_id == row.instance_profile_id,
-                        TagRow.key.in_(list(keys)),
-                    )
-                )
+            tagging.remove_tags(s, tagging.INSTANCE_PROFILE, row.instance_profile_id, keys)
 
     def list_instance_profile_tags(
         self, account_id: str, name: str, marker: str | None = None, max_items: int = 100
     ) -> Page[tuple[str, str]]:
-        return tag_page(self.get_instance_profile(account_id, name).tags, marker, max_items)
+        return tagging.tag_page(self.get_instance_profile(account_id, name).tags, marker, max_items)

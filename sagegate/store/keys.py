@@ -11,7 +11,7 @@ import logging
 import threading
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sagegate.store import ids
@@ -19,11 +19,32 @@ from sagegate.store.base import StoreBase, cached_read, utcnow
 from sagegate.store.errors import LimitExceeded, NotFound
 from sagegate.store.records import AccessKey, AccessKeyLastUsed, KeyRecord, KeyStatus
 from sagegate.store.schema import AccessKeyRow, UserRow
+from sagegate.store.users import user_scope
 
 log = logging.getLogger(__name__)
 
 ACCESS_KEYS_PER_USER = 2
 STATUSES = ("Active", "Inactive")
+
+_LOOKUP_KEY = (
+    select(
+        AccessKeyRow.account_id,
+        AccessKeyRow.user_id,
+        AccessKeyRow.secret_sealed,
+        AccessKeyRow.status,
+        AccessKeyRow.created_at,
+        UserRow.name,
+        UserRow.path,
+    )
+    .outerjoin(UserRow, UserRow.user_id == AccessKeyRow.user_id)
+    .where(AccessKeyRow.access_key_id == bindparam("k"))
+)
+_K = AccessKeyRow.__table__
+_KEY_COLUMNS = select(_K.c.access_key_id, _K.c.status, _K.c.created_at).order_by(
+    _K.c.created_at, _K.c.access_key_id
+)
+_USER_KEYS = _KEY_COLUMNS.where(_K.c.user_id == bindparam("u"))
+_ROOT_KEYS = _KEY_COLUMNS.where(_K.c.account_id == bindparam("a"), _K.c.user_id.is_(None))
 
 
 def secret_aad(access_key_id: str) -> bytes:
@@ -77,25 +98,18 @@ class AccessKeysMixin(StoreBase):
             )
         return AccessKey(key_id, user_name, "Active", now), secret
 
-    @cached_read
-    def list_access_keys(
-        self, account_id: str, user_name: str | None
-    ) -> tuple[AccessKey, ...]:
+    @cached_read(scope=lambda self, account_id, user_name: user_scope(account_id, user_name))
+    def list_access_keys(self, account_id: str, user_name: str | None) -> tuple[AccessKey, ...]:
         """Keys of `user_name` (None: root), oldest first; NotFound for an unknown user."""
-        with self._read() as s:
+        with self._engine.connect() as conn:
             if user_name is None:
-                self._account_row(s, account_id)
-                where = [AccessKeyRow.account_id == account_id, AccessKeyRow.user_id.is_(None)]
+                self._require_account(conn, account_id)
+                rows = conn.execute(_ROOT_KEYS, {"a": account_id}).all()
                 name = None
             else:
-                user = self._user_row(s, account_id, user_name)
-                where = [AccessKeyRow.user_id == user.user_id]
+                user = self._user_core(conn, account_id, user_name)
+                rows = conn.execute(_USER_KEYS, {"u": user.user_id}).all()
                 name = user.name
-            rows = s.execute(
-                select(AccessKeyRow.access_key_id, AccessKeyRow.status, AccessKeyRow.created_at)
-                .where(*where)
-                .order_by(AccessKeyRow.created_at, AccessKeyRow.access_key_id)
-            ).all()
         return tuple(AccessKey(k, name, st, c) for k, st, c in rows)
 
     def _key_row(
@@ -131,21 +145,8 @@ class AccessKeysMixin(StoreBase):
 
         Raises `SealedDataError` if the secret cannot be opened (wrong or missing master key).
         """
-        stmt = (
-            select(
-                AccessKeyRow.account_id,
-                AccessKeyRow.user_id,
-                AccessKeyRow.secret_sealed,
-                AccessKeyRow.status,
-                AccessKeyRow.created_at,
-                UserRow.name,
-                UserRow.path,
-            )
-            .outerjoin(UserRow, UserRow.user_id == AccessKeyRow.user_id)
-            .where(AccessKeyRow.access_key_id == key_id)
-        )
         with self._engine.connect() as conn:
-            row = conn.execute(stmt).first()
+            row = conn.execute(_LOOKUP_KEY, {"k": key_id}).first()
         if row is None:
             return None
         account_id, user_id, sealed, status, created_at, name, path = row

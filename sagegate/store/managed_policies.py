@@ -6,8 +6,11 @@ SetDefaultPolicyVersion, ListEntitiesForPolicy, TagPolicy, UntagPolicy, ListPoli
 Attachment and permissions-boundary counts are computed per account from the attachment tables, so
 an AWS managed policy shows each account its own use of it, as AWS does. Only an account's own
 policies can be changed; AWS managed ones (account ``aws``) and other accounts' are NotFound.
-Version ids count up from the highest existing one (AWS never reuses a deleted id; sagegate does
-when the deleted one was the highest).
+Version ids are never reused (IAM User Guide, *Versioning IAM policies*: "if you delete versions
+v2 and v4 ... the remaining version identifiers could be v1, v3, v5, v6, and v7"): the highest
+number a policy has ever been given is kept in `meta` under `policy_version/POLICY_ID` (the schema
+has no column for it; the row goes with the policy), so deleting the newest version does not free
+its number.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from sagegate.store import tagging
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.errors import DeleteConflict, LimitExceeded, NotFound
 from sagegate.store.records import ManagedPolicy, Page, PolicyEntity, PolicyVersion, Tags
@@ -26,17 +30,16 @@ from sagegate.store.schema import (
     GroupPolicyAttachmentRow,
     GroupRow,
     ManagedPolicyRow,
+    MetaRow,
     PolicyVersionRow,
     RolePolicyAttachmentRow,
     RoleRow,
-    TagRow,
     UserPolicyAttachmentRow,
     UserRow,
 )
-from sagegate.store.users import add_tags, remove_tags, tag_page
 
 AWS = "aws"
-POLICY_TAG = "policy"
+POLICY_TAG = tagging.POLICY.entity_type
 #: AWS quota: "Managed policy versions per managed policy".
 MAX_POLICY_VERSIONS = 5
 
@@ -114,8 +117,31 @@ def counted(found: Any, tags: Tags = ()) -> ManagedPolicy:
     )
 
 
+def add_tags(
+    s: Session, entity_type: str, entity_id: str, tags: Sequence[tuple[str, str]], quota: str
+) -> None:
+    """`tagging.add_tags` under the signature `policies.py` (CreatePolicy) calls it with."""
+    tagging.add_tags(s, tagging.TagRules(entity_type, quota, respell=True), entity_id, tags)
+
+
 def _version_number(version_id: str) -> int:
     return int(version_id[1:]) if version_id[1:].isdigit() else 0
+
+
+def _version_counter_key(policy_id: str) -> str:
+    return f"policy_version/{policy_id}"
+
+
+def _next_version_number(s: Session, row: ManagedPolicyRow, existing: Sequence[str]) -> int:
+    """One more than the highest version number the policy has ever had, remembered."""
+    counter = s.get(MetaRow, _version_counter_key(row.policy_id), with_for_update=True)
+    highest = max((_version_number(v) for v in existing), default=0)
+    number = max(highest, counter.value if counter is not None else 0) + 1
+    if counter is None:
+        s.add(MetaRow(key=_version_counter_key(row.policy_id), value=number))
+    else:
+        counter.value = number
+    return number
 
 
 class ManagedPoliciesMixin(StoreBase):
@@ -201,15 +227,15 @@ class ManagedPoliciesMixin(StoreBase):
                     "delete the policy's versions. The default version is deleted with the policy.",
                 )
             s.execute(delete(PolicyVersionRow).where(PolicyVersionRow.policy_arn == arn))
-            s.execute(
-                delete(TagRow).where(TagRow.entity_type == POLICY_TAG, TagRow.entity_id == arn)
-            )
+            tagging.drop_tags(s, tagging.POLICY, arn)
+            s.execute(delete(MetaRow).where(MetaRow.key == _version_counter_key(row.policy_id)))
             s.delete(row)
 
     def create_policy_version(
         self, account_id: str, arn: str, document: str, set_as_default: bool = False
     ) -> PolicyVersion:
-        """Add version v(N+1) of a customer managed policy; at most five versions exist."""
+        """Add version v(N+1) of a customer managed policy, N the highest number it has ever had
+        (ids are never reused); at most five versions exist."""
         now = utcnow()
         with self._write() as s:
             row = self._own_policy_row(s, account_id, arn)
@@ -225,7 +251,7 @@ class ManagedPoliciesMixin(StoreBase):
                     "A managed policy can have up to 5 versions. Before you create a new "
                     "version, you must delete an existing version.",
                 )
-            version_id = f"v{max((_version_number(v) for v in existing), default=0) + 1}"
+            version_id = f"v{_next_version_number(s, row, existing)}"
             s.add(
                 PolicyVersionRow(
                     policy_arn=arn, version_id=version_id, document=document, created_at=now
@@ -398,12 +424,12 @@ class ManagedPoliciesMixin(StoreBase):
     def tag_policy(self, account_id: str, arn: str, tags: Sequence[tuple[str, str]]) -> None:
         with self._write() as s:
             self._own_policy_row(s, account_id, arn)
-            add_tags(s, POLICY_TAG, arn, tuple(tags), "TagsPerPolicy")
+            tagging.add_tags(s, tagging.POLICY, arn, tuple(tags))
 
     def untag_policy(self, account_id: str, arn: str, keys: Sequence[str]) -> None:
         with self._write() as s:
             self._own_policy_row(s, account_id, arn)
-            remove_tags(s, POLICY_TAG, arn, keys)
+            tagging.remove_tags(s, tagging.POLICY, arn, keys)
 
     def list_policy_tags(
         self, account_id: str, arn: str, marker: str | None = None, max_items: int = 100
@@ -411,7 +437,7 @@ class ManagedPoliciesMixin(StoreBase):
         with self._read() as s:
             self._policy_row(s, account_id, arn)
             tags = self._tags_of(s, POLICY_TAG, [arn]).get(arn, ())
-        return tag_page(tags, marker, max_items)
+        return tagging.tag_page(tags, marker, max_items)
 
 
 def _no_version(arn: str, version_id: str) -> NotFound:

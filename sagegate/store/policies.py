@@ -8,14 +8,17 @@ case-insensitively, whatever the path.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     String,
     and_,
+    bindparam,
     cast,
     literal,
     null,
@@ -58,8 +61,80 @@ from sagegate.store.schema import (
     UserPolicyAttachmentRow,
     UserRow,
 )
+from sagegate.store.users import user_scope
 
 SERVICE_ROLE_PATH = "/aws-service-role/"
+
+
+_UIP = UserInlinePolicyRow.__table__
+_USER_POLICY_DOCUMENT = select(_UIP.c.document).where(
+    _UIP.c.user_id == bindparam("u"), _UIP.c.name_lower == bindparam("n")
+)
+
+
+@functools.cache
+def _principal_statements() -> tuple[Any, Any, Any]:
+    """The two queries of `principal_policies_for_user`, built once (bind parameters `u`, the
+    user id, and `b`, the boundary's ARN): its own and its groups' inline policies with the
+    boundary ARN; the default versions of the attached managed policies (and of the boundary)."""
+    user_id = bindparam("u")
+    group_ids = select(GroupMembershipRow.group_id).where(GroupMembershipRow.user_id == user_id)
+    own = (
+        select(
+            UserRow.permissions_boundary_arn.label("boundary"),
+            literal(0).label("rank"),
+            UserRow.name.label("owner"),
+            UserRow.name_lower.label("owner_sort"),
+            UserInlinePolicyRow.name.label("name"),
+            UserInlinePolicyRow.document.label("doc"),
+            UserInlinePolicyRow.name_lower.label("sort"),
+        )
+        .outerjoin(UserInlinePolicyRow, UserInlinePolicyRow.user_id == UserRow.user_id)
+        .where(UserRow.user_id == user_id)
+    )
+    of_groups = (
+        select(
+            cast(null(), String).label("boundary"),
+            literal(1).label("rank"),
+            GroupRow.name.label("owner"),
+            GroupRow.name_lower.label("owner_sort"),
+            GroupInlinePolicyRow.name.label("name"),
+            GroupInlinePolicyRow.document.label("doc"),
+            GroupInlinePolicyRow.name_lower.label("sort"),
+        )
+        .join(GroupInlinePolicyRow, GroupInlinePolicyRow.group_id == GroupRow.group_id)
+        .where(GroupRow.group_id.in_(group_ids))
+    )
+    both = union_all(own, of_groups).subquery()
+    inline = select(both).order_by(both.c.rank, both.c.owner_sort, both.c.sort)
+    attached = ManagedPolicyRow.arn.in_(
+        select(UserPolicyAttachmentRow.policy_arn).where(UserPolicyAttachmentRow.user_id == user_id)
+    ) | ManagedPolicyRow.arn.in_(
+        select(GroupPolicyAttachmentRow.policy_arn).where(
+            GroupPolicyAttachmentRow.group_id.in_(group_ids)
+        )
+    )
+
+    def managed(wanted: ColumnElement[bool]) -> Any:
+        return (
+            select(
+                ManagedPolicyRow.arn,
+                PolicyVersionRow.version_id,
+                PolicyVersionRow.document,
+                attached.label("attached"),
+            )
+            .join(
+                PolicyVersionRow,
+                and_(
+                    PolicyVersionRow.policy_arn == ManagedPolicyRow.arn,
+                    PolicyVersionRow.version_id == ManagedPolicyRow.default_version_id,
+                ),
+            )
+            .where(wanted)
+            .order_by(ManagedPolicyRow.arn)
+        )
+
+    return inline, managed(attached), managed(or_(attached, ManagedPolicyRow.arn == bindparam("b")))
 
 
 class PoliciesMixin(ManagedPoliciesMixin):
@@ -76,15 +151,19 @@ class PoliciesMixin(ManagedPoliciesMixin):
             user = self._user_row(s, account_id, user_name, lock=True)
             inline_policies.put(s, UserInlinePolicyRow.user_id, user.user_id, policy_name, document)
 
-    @cached_read
+    @cached_read(
+        scope=lambda self, account_id, user_name, *a, **k: user_scope(account_id, user_name)
+    )
     def get_user_policy(self, account_id: str, user_name: str, policy_name: str) -> str:
         """The document of a user's inline policy (name matched case-insensitively)."""
-        with self._read() as s:
-            user = self._user_row(s, account_id, user_name)
-            row = inline_policies.get(
-                s, UserInlinePolicyRow.user_id, user.user_id, policy_name, "user_policy"
-            )
-            return row.document
+        with self._engine.connect() as conn:
+            user = self._user_core(conn, account_id, user_name)
+            found = conn.execute(
+                _USER_POLICY_DOCUMENT, {"u": user.user_id, "n": policy_name.lower()}
+            ).first()
+        if found is None:
+            raise NotFound("user_policy", policy_name)
+        return str(found[0])
 
     def user_inline_policies(self, account_id: str, user_name: str) -> list[tuple[str, str]]:
         """Every inline policy of a user as (name, document), ordered by name."""
@@ -340,38 +419,9 @@ class PoliciesMixin(ManagedPoliciesMixin):
         """The user's inline policies and its groups', the managed policies attached to the user
         or its groups (default versions, each once) and the permissions boundary, in two
         queries. Group inline policies are labelled "group/NAME" in `inline_owners`."""
-        group_ids = select(GroupMembershipRow.group_id).where(GroupMembershipRow.user_id == user_id)
-        own = (
-            select(
-                UserRow.permissions_boundary_arn.label("boundary"),
-                literal(0).label("rank"),
-                UserRow.name.label("owner"),
-                UserRow.name_lower.label("owner_sort"),
-                UserInlinePolicyRow.name.label("name"),
-                UserInlinePolicyRow.document.label("doc"),
-                UserInlinePolicyRow.name_lower.label("sort"),
-            )
-            .outerjoin(UserInlinePolicyRow, UserInlinePolicyRow.user_id == UserRow.user_id)
-            .where(UserRow.user_id == user_id)
-        )
-        of_groups = (
-            select(
-                cast(null(), String).label("boundary"),
-                literal(1).label("rank"),
-                GroupRow.name.label("owner"),
-                GroupRow.name_lower.label("owner_sort"),
-                GroupInlinePolicyRow.name.label("name"),
-                GroupInlinePolicyRow.document.label("doc"),
-                GroupInlinePolicyRow.name_lower.label("sort"),
-            )
-            .join(GroupInlinePolicyRow, GroupInlinePolicyRow.group_id == GroupRow.group_id)
-            .where(GroupRow.group_id.in_(group_ids))
-        )
-        both = union_all(own, of_groups).subquery()
+        inline_stmt, managed_stmt, managed_or_boundary_stmt = _principal_statements()
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(both).order_by(both.c.rank, both.c.owner_sort, both.c.sort)
-            ).all()
+            rows = conn.execute(inline_stmt, {"u": user_id}).all()
             if not rows or rows[0].rank != 0:
                 raise NotFound("user", user_id, f"The user with id {user_id} cannot be found.")
             boundary_arn, user_name = rows[0].boundary, rows[0].owner
@@ -381,35 +431,12 @@ class PoliciesMixin(ManagedPoliciesMixin):
                 for r in rows
                 if r.name is not None
             ]
-            attached = ManagedPolicyRow.arn.in_(
-                select(UserPolicyAttachmentRow.policy_arn).where(
-                    UserPolicyAttachmentRow.user_id == user_id
-                )
-            ) | ManagedPolicyRow.arn.in_(
-                select(GroupPolicyAttachmentRow.policy_arn).where(
-                    GroupPolicyAttachmentRow.group_id.in_(group_ids)
-                )
-            )
-            wanted: ColumnElement[bool] = attached
-            if boundary_arn is not None:
-                wanted = or_(wanted, ManagedPolicyRow.arn == boundary_arn)
-            managed_rows = conn.execute(
-                select(
-                    ManagedPolicyRow.arn,
-                    PolicyVersionRow.version_id,
-                    PolicyVersionRow.document,
-                    attached.label("attached"),
-                )
-                .join(
-                    PolicyVersionRow,
-                    and_(
-                        PolicyVersionRow.policy_arn == ManagedPolicyRow.arn,
-                        PolicyVersionRow.version_id == ManagedPolicyRow.default_version_id,
-                    ),
-                )
-                .where(wanted)
-                .order_by(ManagedPolicyRow.arn)
-            ).all()
+            if boundary_arn is None:
+                managed_rows = conn.execute(managed_stmt, {"u": user_id}).all()
+            else:
+                managed_rows = conn.execute(
+                    managed_or_boundary_stmt, {"u": user_id, "b": boundary_arn}
+                ).all()
         managed = tuple((arn, vid, doc) for arn, vid, doc, is_on in managed_rows if is_on)
         boundary = next(
             ((arn, vid, doc) for arn, vid, doc, _ in managed_rows if arn == boundary_arn), None

@@ -298,3 +298,12 @@ class CredentialFacts:
     password_changed_at: datetime | None
     mfa_active: bool
     keys: tuple[KeyFacts, ...]
+
+
+@dataclass(frozen=True)
+class CredentialReport:
+    """A stored credential report: the CSV as it was generated at `generated_at`."""
+
+    account_id: str
+    generated_at: datetime
+    content: str

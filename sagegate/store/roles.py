@@ -18,9 +18,9 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sagegate.store import attachments, ids, inline_policies
+from sagegate.store import attachments, ids, inline_policies, tagging
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
-from sagegate.store.errors import AlreadyExists, DeleteConflict, LimitExceeded, NotFound
+from sagegate.store.errors import AlreadyExists, DeleteConflict, NotFound
 from sagegate.store.records import Page, PrincipalPolicies, Role
 from sagegate.store.schema import (
     InstanceProfileRoleRow,
@@ -30,14 +30,11 @@ from sagegate.store.schema import (
     RolePolicyAttachmentRow,
     RoleRow,
     RoleUsageRow,
-    TagRow,
 )
-from sagegate.store.users import add_tags, remove_tags, tag_page
 
 log = logging.getLogger("sagegate.store")
 
-ROLE_TAG = "role"
-MAX_TAGS = 50  # "Tags per IAM resource: 50"
+ROLE_TAG = tagging.ROLE.entity_type
 
 
 def role_arn(account_id: str, path: str, name: str) -> str:
@@ -119,13 +116,8 @@ class RolesMixin(StoreBase):
 
         `service_linked_to` marks a service-linked role; `attach_policy_arns` are managed
         policies attached in the same transaction (a service-linked role's policy)."""
-        tag_tuple = tuple((k, v) for k, v in tags)
-        if len({k.lower() for k, _ in tag_tuple}) != len(tag_tuple):
-            raise ValueError("duplicate tag keys")
-        if len(tag_tuple) > MAX_TAGS:
-            raise LimitExceeded("TagsPerRole", MAX_TAGS)
         now = utcnow()
-        with self._write() as s:
+        with self._write(authz=False) as s:
             self._account_row(s, account_id)
             if permissions_boundary_arn is not None:
                 self._policy_row(s, account_id, permissions_boundary_arn)
@@ -153,17 +145,7 @@ class RolesMixin(StoreBase):
             except IntegrityError:
                 raise AlreadyExists("role", name) from None
             s.add(RoleUsageRow(role_id=row.role_id, service_linked_to=service_linked_to))
-            for position, (key, value) in enumerate(tag_tuple):
-                s.add(
-                    TagRow(
-                        entity_type=ROLE_TAG,
-                        entity_id=row.role_id,
-                        key=key,
-                        value=value,
-                        position=position,
-                    )
-                )
-            s.flush()
+            tagging.add_tags(s, tagging.ROLE, row.role_id, tuple(tags))
             for arn in attach_policy_arns:  # a service-linked role's own policy
                 self._attach(s, row, account_id, arn, any_policy=True)
             return self._role_out(s, row)
@@ -230,7 +212,7 @@ class RolesMixin(StoreBase):
     def delete_role(self, account_id: str, name: str) -> None:
         """Delete a role that is in no instance profile and has no policies left (AWS's order of
         checks: instance profiles, inline policies, attached policies)."""
-        with self._write() as s:
+        with self._write(authz=False) as s:
             row = self._role_row(s, account_id, name, lock=True)
             rid = row.role_id
             if s.execute(select(exists().where(InstanceProfileRoleRow.role_id == rid))).scalar():
@@ -275,7 +257,7 @@ class RolesMixin(StoreBase):
     @staticmethod
     def _drop_role(s: Session, row: RoleRow) -> None:
         rid = row.role_id
-        s.execute(delete(TagRow).where(TagRow.entity_type == ROLE_TAG, TagRow.entity_id == rid))
+        tagging.drop_tags(s, tagging.ROLE, rid)
         s.execute(delete(RoleUsageRow).where(RoleUsageRow.role_id == rid))
         s.flush()
         s.delete(row)
@@ -286,17 +268,17 @@ class RolesMixin(StoreBase):
         """Add or replace tags; keys are compared case-insensitively, as IAM does for roles."""
         with self._write() as s:
             row = self._role_row(s, account_id, name, lock=True)
-            add_tags(s, ROLE_TAG, row.role_id, tuple(tags), "TagsPerRole")
+            tagging.add_tags(s, tagging.ROLE, row.role_id, tuple(tags))
 
     def untag_role(self, account_id: str, name: str, keys: Sequence[str]) -> None:
         with self._write() as s:
             row = self._role_row(s, account_id, name, lock=True)
-            remove_tags(s, ROLE_TAG, row.role_id, keys)
+            tagging.remove_tags(s, tagging.ROLE, row.role_id, keys)
 
     def list_role_tags(
         self, account_id: str, name: str, marker: str | None = None, max_items: int = 100
     ) -> Page[tuple[str, str]]:
-        return tag_page(self.get_role(account_id, name).tags, marker, max_items)
+        return tagging.tag_page(self.get_role(account_id, name).tags, marker, max_items)
 
     # -- permissions boundary -----------------------------------------------------------------
 

@@ -5,8 +5,10 @@ type, lower-cased name) as SageMaker names are unique per account and region reg
 case; the description is JSON keyed by the Describe* output member names. Tags live in the
 generic `tags` table under entity type "sagemaker", keyed by the resource ARN.
 
-SageMaker writes do not bump the authorization epoch: nothing the authorizer caches depends on
-them (resource tags are read per request). The store knows nothing of SageMaker's states or
+SageMaker writes move only the data epoch (see `base`): nothing the authorizer caches depends on
+them (resource tags are read per request). Describe and List reads are cached (`read_cache`);
+each write names the scopes it changes: the resource, and its kind's lists in its account and
+region. The store knows nothing of SageMaker's states or
 messages; `change`/`check` callbacks let the service decide inside the row's transaction.
 """
 
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from sagegate.store.base import StoreBase, utcnow
 from sagegate.store.errors import AlreadyExists, LimitExceeded, NotFound
+from sagegate.store.read_cache import Scope, cached_read
 from sagegate.store.records import SageMakerResource, Tags
 from sagegate.store.schema import SageMakerResourceRow, TagRow
 
@@ -38,7 +41,7 @@ _SORT_COLUMNS = {
     "status": SageMakerResourceRow.status,
 }
 
-Change = Callable[[SageMakerResource], tuple[str | None, Mapping[str, Any]]]
+Change = Callable[[SageMakerResource], tuple[str | None, Mapping[str, Any]] | None]
 
 
 def _to_record(row: SageMakerResourceRow, tags: Tags = ()) -> SageMakerResource:
@@ -124,6 +127,28 @@ def _list_statement(
     return stmt
 
 
+def _resource_scope(account_id: str, region: str, resource_type: str, name: str) -> Scope:
+    return ("sagemaker", account_id, region, resource_type, name.lower())
+
+
+def _scopes(account_id: str, region: str, resource_type: str, name: str) -> tuple[Scope, ...]:
+    """What a write to one resource may change: its own reads and its kind's lists."""
+    return (
+        _resource_scope(account_id, region, resource_type, name),
+        ("sagemaker-list", account_id, region, resource_type),
+    )
+
+
+def _arn_scopes(arn: str) -> tuple[Scope, ...] | None:
+    """The scopes of the resource an ARN names (arn:aws:sagemaker:REGION:ACCOUNT:TYPE/NAME);
+    None (drop every cached read) for anything else."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or "/" not in parts[5]:
+        return None
+    resource_type, name = parts[5].split("/", 1)
+    return _scopes(parts[4], parts[3], resource_type, name)
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -175,7 +200,8 @@ class SageMakerMixin(StoreBase):
         if len(tags) > MAX_TAGS:
             raise LimitExceeded("tags per resource", MAX_TAGS)
         try:
-            with self._write(bump=False) as s:
+            scopes = _scopes(account_id, region, resource_type, name)
+            with self._write(authz=False, scopes=scopes) as s:
                 self._account_row(s, account_id)
                 try:
                     old = self._sm_row(s, account_id, region, resource_type, name, lock=True)
@@ -211,6 +237,7 @@ class SageMakerMixin(StoreBase):
         except IntegrityError:
             raise AlreadyExists("sagemaker_resource", name) from None
 
+    @cached_read(scope=lambda self, a, r, t, n: _resource_scope(a, r, t, n))
     def get_sagemaker_resource(
         self, account_id: str, region: str, resource_type: str, name: str
     ) -> SageMakerResource:
@@ -233,6 +260,7 @@ class SageMakerMixin(StoreBase):
             tags = self._tags_of(s, TAG_ENTITY, [arn]).get(arn, ())
             return _to_record(row, tags)
 
+    @cached_read(scope=lambda self, a, r, t, *args, **kwargs: ("sagemaker-list", a, r, t))
     def list_sagemaker_resources(
         self,
         account_id: str,
@@ -246,7 +274,7 @@ class SageMakerMixin(StoreBase):
         created_before: datetime | None = None,
         offset: int = 0,
         limit: int | None = None,
-    ) -> list[SageMakerResource]:
+    ) -> tuple[SageMakerResource, ...]:
         """Resources of one type (without tags), ordered by `sort` ("name", "created_at",
         "updated_at", "status") then name; `name_contains` matches case-insensitively."""
         shape = (
@@ -272,7 +300,7 @@ class SageMakerMixin(StoreBase):
         if name_contains:
             params["like"] = f"%{_like_escape(name_contains.lower())}%"
         with self._engine.connect() as conn:
-            return [_from_columns(r) for r in conn.execute(stmt, params)]
+            return tuple(_from_columns(r) for r in conn.execute(stmt, params))
 
     def update_sagemaker_resource(
         self,
@@ -284,11 +312,15 @@ class SageMakerMixin(StoreBase):
         now: datetime,
     ) -> SageMakerResource:
         """Lock the resource, call `change(current)` -> (status, data) and store the result with
-        `updated_at = now`. Anything `change` raises rolls back and propagates."""
-        with self._write(bump=False) as s:
+        `updated_at = now`; `change` returning None leaves the resource as it is (the current
+        record is returned). Anything `change` raises rolls back and propagates."""
+        with self._write(authz=False, scopes=_scopes(account_id, region, resource_type, name)) as s:
             row = self._sm_row(s, account_id, region, resource_type, name, lock=True)
             tags = self._tags_of(s, TAG_ENTITY, [row.arn]).get(row.arn, ())
-            status, data = change(_to_record(row, tags))
+            changed = change(_to_record(row, tags))
+            if changed is None:
+                return _to_record(row, tags)
+            status, data = changed
             row.status = status
             row.data = json.dumps(data, separators=(",", ":"))
             row.updated_at = now
@@ -304,7 +336,7 @@ class SageMakerMixin(StoreBase):
         check: Callable[[SageMakerResource], None] | None = None,
     ) -> None:
         """Delete the resource and its tags; `check(current)` may raise to refuse."""
-        with self._write(bump=False) as s:
+        with self._write(authz=False, scopes=_scopes(account_id, region, resource_type, name)) as s:
             row = self._sm_row(s, account_id, region, resource_type, name, lock=True)
             if check is not None:
                 check(_to_record(row))
@@ -318,7 +350,7 @@ class SageMakerMixin(StoreBase):
     def tag_sagemaker_resource(self, arn: str, tags: Sequence[tuple[str, str]]) -> Tags:
         """Add or overwrite tags (keys compared exactly, as SageMaker does); at most 50 in all:
         LimitExceeded("tags per resource", 50). NotFound("sagemaker_resource", arn)."""
-        with self._write(bump=False) as s:
+        with self._write(authz=False, scopes=_arn_scopes(arn)) as s:
             row = s.get(SageMakerResourceRow, arn, with_for_update=True)
             if row is None or row.resource_type == _KEY_TYPE:
                 raise NotFound("sagemaker_resource", arn)
@@ -346,7 +378,7 @@ class SageMakerMixin(StoreBase):
             return self._tags_of(s, TAG_ENTITY, [arn]).get(arn, ())
 
     def untag_sagemaker_resource(self, arn: str, keys: Sequence[str]) -> None:
-        with self._write(bump=False) as s:
+        with self._write(authz=False, scopes=_arn_scopes(arn)) as s:
             row = s.get(SageMakerResourceRow, arn)
             if row is None or row.resource_type == _KEY_TYPE:
                 raise NotFound("sagemaker_resource", arn)

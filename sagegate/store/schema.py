@@ -342,3 +342,26 @@ class SageMakerResourceRow(Base):
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# -- revision 0004: credential report snapshots, password reuse history -----------------------
+
+
+class CredentialReportRow(Base):
+    """The account's latest credential report, the CSV as GenerateCredentialReport wrote it."""
+
+    __tablename__ = "credential_reports"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content: Mapped[str] = mapped_column(Text)
+
+
+class PasswordHistoryRow(Base):
+    """A user's recent password hashes (argon2id, never the password) for the password policy's
+    PasswordReusePrevention; `position` grows by one with each password set (newest highest)."""
+
+    __tablename__ = "password_history"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -23,7 +23,7 @@ import string
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sagegate.store.base import StoreBase
@@ -261,7 +261,26 @@ def open_session(keyring: Keyring, access_key_id: str, token: str) -> SessionFac
 
 
 class SessionsMixin(StoreBase):
-    """`Store.seal_session` / `Store.open_session`: the keyring stays inside the store."""
+    """`Store.issue_session` / `Store.seal_session` / `Store.open_session`: the keyring stays
+    inside the store."""
+
+    def issue_session(
+        self, *, now: datetime, duration: int, **facts: Any
+    ) -> tuple[SessionFacts, str]:
+        """Mint a session: `facts` are `SessionFacts` fields besides the key, secret and times.
+        The key id is a new ``ASIA`` id of the facts' account, the secret fresh, the session
+        issued at `now` (whole seconds) for `duration` seconds. Returns the facts and the sealed
+        session token. Used by STS for every temporary credential it hands out, and by services
+        that assume a role themselves (e.g. SageMaker's execution roles)."""
+        issued = now.replace(microsecond=0)
+        session = SessionFacts(
+            access_key_id=new_session_key_id(str(facts["account_id"])),
+            secret_access_key=new_session_secret(),
+            issued_at=issued,
+            expires_at=issued + timedelta(seconds=duration),
+            **facts,
+        )
+        return session, seal_session(self._keyring, session)
 
     def seal_session(self, facts: SessionFacts) -> str:
         return seal_session(self._keyring, facts)

@@ -21,7 +21,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from sagegate.store import engine as _engine
+from sagegate.store.account_reads import AccountReadsMixin
 from sagegate.store.accounts import AccountsMixin
+from sagegate.store.authorization_details import AuthorizationDetailsMixin
 from sagegate.store.credentials import CredentialsMixin
 from sagegate.store.groups import GroupsMixin
 from sagegate.store.instance_profiles import InstanceProfilesMixin
@@ -48,6 +50,8 @@ class Store(
     InstanceProfilesMixin,
     CredentialsMixin,
     ProvidersMixin,
+    AccountReadsMixin,
+    AuthorizationDetailsMixin,
     SageMakerMixin,
     SessionsMixin,
 ):

@@ -8,12 +8,13 @@ Tags follow *Tagging IAM resources*: at most 50 per resource, keys compared case
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from sagegate.store import ids
+from sagegate.store import ids, tagging
 from sagegate.store.base import (
     StoreBase,
     cached_read,
@@ -25,82 +26,82 @@ from sagegate.store.base import (
 from sagegate.store.errors import (
     AlreadyExists,
     DeleteConflict,
-    InvalidMarker,
-    LimitExceeded,
     NotFound,
 )
-from sagegate.store.records import Page, Tags, User
+from sagegate.store.naming import rename
+from sagegate.store.records import Page, User
 from sagegate.store.schema import (
     AccessKeyRow,
     GroupMembershipRow,
     LoginProfileRow,
     MfaDeviceRow,
+    PasswordHistoryRow,
     TagRow,
     UserInlinePolicyRow,
     UserPolicyAttachmentRow,
     UserRow,
 )
 
-USER_TAG = "user"
-#: AWS quota: tags per IAM resource.
-MAX_TAGS = 50
+USER_TAG = tagging.USER.entity_type
 
 
-def add_tags(
-    s: Session, entity_type: str, entity_id: str, tags: Sequence[tuple[str, str]], quota: str
-) -> None:
-    """Add or replace tags (keys case-insensitive) of one entity, within the 50-tag quota."""
-    if len({k.lower() for k, _ in tags}) != len(tags):
-        raise ValueError("duplicate tag keys")
-    rows = list(
-        s.execute(
-            select(TagRow).where(TagRow.entity_type == entity_type, TagRow.entity_id == entity_id)
-        ).scalars()
-    )
-    existing = {r.key.lower(): r for r in rows}
-    added = sum(1 for k, _ in tags if k.lower() not in existing)
-    if len(rows) + added > MAX_TAGS:
-        raise LimitExceeded(quota, MAX_TAGS)
-    position = max((r.position for r in rows), default=-1) + 1
-    for key, value in tags:
-        old = existing.get(key.lower())
-        keep = position
-        if old is not None:
-            keep = old.position
-            s.delete(old)
-            s.flush()
-        else:
-            position += 1
-        s.add(
-            TagRow(
-                entity_type=entity_type, entity_id=entity_id, key=key, value=value, position=keep
-            )
-        )
-    s.flush()
+_U = UserRow.__table__
+_INSERT_USER = _U.insert()
+_LIST_USERS = select(
+    _U.c.user_id,
+    _U.c.account_id,
+    _U.c.name,
+    _U.c.name_lower,
+    _U.c.path,
+    _U.c.created_at,
+    _U.c.permissions_boundary_arn,
+)
+_DELETE_USER = _U.delete().where(_U.c.user_id == bindparam("u"))
+_PH = PasswordHistoryRow.__table__
+_DELETE_PASSWORD_HISTORY = _PH.delete().where(_PH.c.user_id == bindparam("u"))
+_T = TagRow.__table__
+_INSERT_TAG = _T.insert().values(
+    entity_type=bindparam("t"),
+    entity_id=bindparam("i"),
+    key=bindparam("k"),
+    value=bindparam("v"),
+    position=bindparam("p"),
+)
+_DELETE_TAGS = _T.delete().where(
+    _T.c.entity_type == bindparam("t"), _T.c.entity_id == bindparam("i")
+)
 
 
-def remove_tags(s: Session, entity_type: str, entity_id: str, keys: Sequence[str]) -> None:
-    """Remove tags by key (case-insensitive); keys that are not there are ignored, as by AWS."""
-    wanted = {k.lower() for k in keys}
-    for row in s.execute(
-        select(TagRow).where(TagRow.entity_type == entity_type, TagRow.entity_id == entity_id)
-    ).scalars():
-        if row.key.lower() in wanted:
-            s.delete(row)
+def user_scope(account_id: str, name: str | None) -> tuple[str, str, str | None]:
+    """The read-cache scope of what is read about one user (see `read_cache`)."""
+    return ("user", account_id, None if name is None else name.lower())
 
 
-def tag_page(tags: Tags, marker: str | None, max_items: int) -> Page[tuple[str, str]]:
-    """A page of an entity's tags in their stored order (the marker is the next index)."""
-    check_max_items(max_items)
-    start = 0
-    if marker is not None:
-        (raw,) = decode_marker(marker, 1)
-        if not raw.isdigit():
-            raise InvalidMarker()
-        start = int(raw)
-    page = tags[start : start + max_items]
-    more = start + max_items < len(tags)
-    return Page(items=page, marker=encode_marker(str(start + max_items)) if more else None)
+def _created_or_deleted(account_id: str, name: str) -> tuple[tuple[str, ...], ...]:
+    return (user_scope(account_id, name), ("users", account_id))  # type: ignore[return-value]
+
+
+def _has(table: Any) -> Any:
+    return exists().where(table.__table__.c.user_id == bindparam("u"))
+
+
+# What keeps a user from being deleted, in AWS's order, with AWS's messages: one round trip.
+_USER_DEPENDENTS = select(
+    _has(AccessKeyRow),
+    _has(UserInlinePolicyRow),
+    _has(UserPolicyAttachmentRow),
+    _has(GroupMembershipRow),
+    _has(LoginProfileRow),
+    _has(MfaDeviceRow),
+)
+_DELETE_CONFLICTS = (
+    "Cannot delete entity, must delete access keys first.",
+    "Cannot delete entity, must delete policies first.",
+    "Cannot delete entity, must detach all policies first.",
+    "Cannot delete entity, must remove users from group first.",
+    "Cannot delete entity, must delete login profile first.",
+    "Cannot delete entity, must delete MFA device first.",
+)
 
 
 class UsersMixin(StoreBase):
@@ -116,51 +117,42 @@ class UsersMixin(StoreBase):
         tag_tuple = tuple((k, v) for k, v in tags)
         if len({k.lower() for k, _ in tag_tuple}) != len(tag_tuple):
             raise ValueError("duplicate tag keys")
-        now = utcnow()
-        with self._write() as s:
-            self._account_row(s, account_id)
-            if permissions_boundary_arn is not None:
-                self._policy_row(s, account_id, permissions_boundary_arn)
-            if s.execute(
-                select(UserRow.user_id).where(
-                    UserRow.account_id == account_id, UserRow.name_lower == name.lower()
-                )
-            ).first():
-                raise AlreadyExists("user", name)
-            row = UserRow(
-                user_id=ids.new_user_id(),
-                account_id=account_id,
-                name=name,
-                name_lower=name.lower(),
-                path=path,
-                created_at=now,
-                permissions_boundary_arn=permissions_boundary_arn,
-            )
-            s.add(row)
-            try:
-                s.flush()
-            except IntegrityError:
-                raise AlreadyExists("user", name) from None
-            for position, (key, value) in enumerate(tag_tuple):
-                s.add(
-                    TagRow(
-                        entity_type=USER_TAG,
-                        entity_id=row.user_id,
-                        key=key,
-                        value=value,
-                        position=position,
+        values = {
+            "user_id": ids.new_user_id(),
+            "account_id": account_id,
+            "name": name,
+            "name_lower": name.lower(),
+            "path": path,
+            "created_at": utcnow(),
+            "permissions_boundary_arn": permissions_boundary_arn,
+        }
+        try:
+            with self._write(authz=False, scopes=_created_or_deleted(account_id, name)) as s:
+                conn = s.connection()
+                if permissions_boundary_arn is not None:
+                    self._policy_row(s, account_id, permissions_boundary_arn)
+                # The unique (account, name) key and the account's foreign key decide; what
+                # went wrong is looked up only when the insert fails.
+                conn.execute(_INSERT_USER, values)
+                if tag_tuple:
+                    conn.execute(
+                        _INSERT_TAG,
+                        [
+                            {"t": USER_TAG, "i": values["user_id"], "k": k, "v": v, "p": i}
+                            for i, (k, v) in enumerate(tag_tuple)
+                        ],
                     )
-                )
-            s.flush()
-            return self._to_user(row, tag_tuple)
+        except IntegrityError:
+            with self._engine.connect() as conn:
+                self._require_account(conn, account_id)
+            raise AlreadyExists("user", name) from None
+        return self._to_user(SimpleNamespace(**values), tag_tuple)
 
-    @cached_read
+    @cached_read(scope=lambda self, account_id, name: user_scope(account_id, name))
     def get_user(self, account_id: str, name: str) -> User:
-        with self._read() as s:
-            row = self._user_row(s, account_id, name)
-            return self._to_user(
-                row, self._tags_of(s, USER_TAG, [row.user_id]).get(row.user_id, ())
-            )
+        with self._engine.connect() as conn:
+            row = self._user_core(conn, account_id, name)
+            return self._to_user(row, self._tags_core(conn, USER_TAG, row.user_id))
 
     def get_user_by_id(self, user_id: str) -> User:
         with self._read() as s:
@@ -171,7 +163,7 @@ class UsersMixin(StoreBase):
                 row, self._tags_of(s, USER_TAG, [row.user_id]).get(row.user_id, ())
             )
 
-    @cached_read
+    @cached_read(scope=lambda self, account_id, *args, **kwargs: ("users", account_id))
     def list_users(
         self,
         account_id: str,
@@ -181,17 +173,17 @@ class UsersMixin(StoreBase):
     ) -> Page[User]:
         """Users whose path starts with `path_prefix` (case-sensitive), ordered by name."""
         check_max_items(max_items)
-        stmt = select(UserRow).where(UserRow.account_id == account_id)
+        stmt = _LIST_USERS.where(_U.c.account_id == account_id)
         if path_prefix != "/":
-            stmt = stmt.where(func.substr(UserRow.path, 1, len(path_prefix)) == path_prefix)
+            stmt = stmt.where(func.substr(_U.c.path, 1, len(path_prefix)) == path_prefix)
         if marker is not None:
             (after,) = decode_marker(marker, 1)
-            stmt = stmt.where(UserRow.name_lower > after)
-        stmt = stmt.order_by(UserRow.name_lower).limit(max_items + 1)
-        with self._read() as s:
-            rows = list(s.execute(stmt).scalars())
+            stmt = stmt.where(_U.c.name_lower > after)
+        stmt = stmt.order_by(_U.c.name_lower).limit(max_items + 1)
+        with self._engine.connect() as conn:
+            rows = conn.execute(stmt).all()
             page, more = rows[:max_items], len(rows) > max_items
-            tags = self._tags_of(s, USER_TAG, [r.user_id for r in page])
+            tags = self._tags_core_of(conn, USER_TAG, [r.user_id for r in page])
         return Page(
             items=tuple(self._to_user(r, tags.get(r.user_id, ())) for r in page),
             marker=encode_marker(page[-1].name_lower) if more else None,
@@ -199,35 +191,17 @@ class UsersMixin(StoreBase):
 
     def delete_user(self, account_id: str, name: str) -> None:
         """Delete a user that has no access keys, inline or attached policies or groups left."""
-        with self._write() as s:
-            row = self._user_row(s, account_id, name, lock=True)
-            uid = row.user_id
-            if s.execute(select(exists().where(AccessKeyRow.user_id == uid))).scalar():
-                raise DeleteConflict(
-                    "user", name, "Cannot delete entity, must delete access keys first."
-                )
-            if s.execute(select(exists().where(UserInlinePolicyRow.user_id == uid))).scalar():
-                raise DeleteConflict(
-                    "user", name, "Cannot delete entity, must delete policies first."
-                )
-            if s.execute(select(exists().where(UserPolicyAttachmentRow.user_id == uid))).scalar():
-                raise DeleteConflict(
-                    "user", name, "Cannot delete entity, must detach all policies first."
-                )
-            if s.execute(select(exists().where(GroupMembershipRow.user_id == uid))).scalar():
-                raise DeleteConflict(
-                    "user", name, "Cannot delete entity, must remove users from group first."
-                )
-            if s.get(LoginProfileRow, uid) is not None:
-                raise DeleteConflict(
-                    "user", name, "Cannot delete entity, must delete login profile first."
-                )
-            if s.execute(select(exists().where(MfaDeviceRow.user_id == uid))).scalar():
-                raise DeleteConflict(
-                    "user", name, "Cannot delete entity, must delete MFA device first."
-                )
-            s.execute(delete(TagRow).where(TagRow.entity_type == USER_TAG, TagRow.entity_id == uid))
-            s.delete(row)
+        with self._write(authz=False, scopes=_created_or_deleted(account_id, name)) as s:
+            conn = s.connection()
+            uid = self._user_core(conn, account_id, name, lock=True).user_id
+            found = conn.execute(_USER_DEPENDENTS, {"u": uid}).one()
+            for present, message in zip(found, _DELETE_CONFLICTS, strict=True):
+                if present:
+                    raise DeleteConflict("user", name, message)
+            conn.execute(_DELETE_TAGS, {"t": USER_TAG, "i": uid})
+            # Normally gone with the login profile (deleted first); rows left are dropped here.
+            conn.execute(_DELETE_PASSWORD_HISTORY, {"u": uid})
+            conn.execute(_DELETE_USER, {"u": uid})
 
     def update_user(
         self,
@@ -239,25 +213,7 @@ class UsersMixin(StoreBase):
         """Rename and/or move a user. Keys, policies, groups and tags follow (keyed by user id)."""
         with self._write() as s:
             row = self._user_row(s, account_id, name, lock=True)
-            renamed = new_name is not None and new_name.lower() != row.name_lower
-            if (
-                renamed
-                and s.execute(
-                    select(UserRow.user_id).where(
-                        UserRow.account_id == account_id,
-                        UserRow.name_lower == str(new_name).lower(),
-                    )
-                ).first()
-            ):
-                raise AlreadyExists("user", str(new_name))
-            if new_name is not None:
-                row.name, row.name_lower = new_name, new_name.lower()
-            if new_path is not None:
-                row.path = new_path
-            try:
-                s.flush()
-            except IntegrityError:
-                raise AlreadyExists("user", new_name or name) from None
+            rename(s, row, "user", new_name, new_path)
             return self._to_user(
                 row, self._tags_of(s, USER_TAG, [row.user_id]).get(row.user_id, ())
             )
@@ -265,17 +221,17 @@ class UsersMixin(StoreBase):
     def tag_user(self, account_id: str, name: str, tags: Sequence[tuple[str, str]]) -> None:
         with self._write() as s:
             row = self._user_row(s, account_id, name, lock=True)
-            add_tags(s, USER_TAG, row.user_id, tuple(tags), "TagsPerUser")
+            tagging.add_tags(s, tagging.USER, row.user_id, tuple(tags))
 
     def untag_user(self, account_id: str, name: str, keys: Sequence[str]) -> None:
         with self._write() as s:
             row = self._user_row(s, account_id, name, lock=True)
-            remove_tags(s, USER_TAG, row.user_id, keys)
+            tagging.remove_tags(s, tagging.USER, row.user_id, keys)
 
     def list_user_tags(
         self, account_id: str, name: str, marker: str | None = None, max_items: int = 100
     ) -> Page[tuple[str, str]]:
-        return tag_page(self.get_user(account_id, name).tags, marker, max_items)
+        return tagging.tag_page(self.get_user(account_id, name).tags, marker, max_items)
 
     def put_user_permissions_boundary(self, account_id: str, name: str, policy_arn: str) -> None:
         """Set (or replace) the managed policy that bounds the user's permissions."""

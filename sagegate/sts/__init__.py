@@ -1,3 +1,9 @@
 """The STS service: importing this package registers its operations."""
 
-from sagegate.sts import assume_role, caller_identity, session_token  # noqa: F401
+from sagegate.sts import (  # noqa: F401
+    assume_role,
+    caller_identity,
+    saml,
+    session_token,
+    web_identity,
+)

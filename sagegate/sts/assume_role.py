@@ -27,6 +27,7 @@ from typing import Any
 from sagegate.protocol.registry import Call, Check, ResourcePolicy, registry
 from sagegate.store import NotFound
 from sagegate.sts.credentials import (
+    SessionPolicies,
     access_denied,
     check_tags,
     credentials,
@@ -81,9 +82,15 @@ def role_resources(call: Call, params: dict[str, Any]) -> list[str]:
 
 
 def trust_policy(call: Call, params: dict[str, Any]) -> ResourcePolicy:
+    return role_trust_policy(call, params, ACTION)
+
+
+def role_trust_policy(call: Call, params: dict[str, Any], action: str) -> ResourcePolicy:
+    """The trust policy of the role `RoleArn` names, as the resource policy of `action`; a role
+    that does not exist is denied like any other denial."""
     role = target_role(call, params)
     if role is None:
-        raise not_authorized(call, ACTION, params["RoleArn"])
+        raise not_authorized(call, action, params["RoleArn"])
     return ResourcePolicy(
         document=role.assume_role_policy_document,
         account_id=role.account_id,
@@ -108,6 +115,14 @@ def assume_role_context(call: Call, params: dict[str, Any]) -> dict[str, Any]:
             ctx[f"aws:ResourceTag/{key}"] = value
     ctx.update(mfa_context(call, params))
     return ctx
+
+
+def check_duration(role: Any, duration: int) -> None:
+    """`DurationSeconds` (900 s and up, by the model) within the role's `MaxSessionDuration`."""
+    if duration > role.max_session_duration:
+        raise validation_error(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+        )
 
 
 def further_checks(call: Call, params: dict[str, Any]) -> list[Check]:
@@ -147,10 +162,7 @@ def assume_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed "
             "by role chaining."
         )
-    if duration > role.max_session_duration:
-        raise validation_error(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-        )
+    check_duration(role, duration)
     policies = session_policies(call, params, role.account_id)
     tags = request_tags(params)
     transitive = tuple(params.get("TransitiveTagKeys") or ())
@@ -189,7 +201,34 @@ def assume_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         mfa_time = call.now
     elif previous is not None:
         mfa_time = previous.mfa_auth_time
-    name = params["RoleSessionName"]
+    return role_session(
+        call,
+        role,
+        params["RoleSessionName"],
+        policies,
+        packed,
+        tags=(*inherited, *tags),
+        transitive_tag_keys=(*inherited_keys, *transitive),
+        source_identity=source,
+        mfa_auth_time=mfa_time,
+        chained=chained,
+        duration=duration,
+    )
+
+
+def role_session(
+    call: Call,
+    role: Any,
+    name: str,
+    policies: SessionPolicies,
+    packed: int | None,
+    *,
+    source_identity: str | None = None,
+    **facts: Any,
+) -> dict[str, Any]:
+    """Seal a session of `role` named `name` (`facts`: further `SessionFacts` fields and
+    `duration`), record the role's use, and answer with what every AssumeRole* call returns:
+    Credentials, AssumedRoleUser, PackedPolicySize and SourceIdentity."""
     _, creds = credentials(
         call,
         kind="AssumedRole",
@@ -200,12 +239,8 @@ def assume_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         session_name=name,
         policy=policies.policy,
         policy_arns=policies.policy_arns,
-        tags=(*inherited, *tags),
-        transitive_tag_keys=(*inherited_keys, *transitive),
-        source_identity=source,
-        mfa_auth_time=mfa_time,
-        chained=chained,
-        duration=duration,
+        source_identity=source_identity,
+        **facts,
     )
     call.store.record_role_use(role.role_id, call.now, call.region)
     out: dict[str, Any] = {
@@ -217,6 +252,6 @@ def assume_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     }
     if packed is not None:
         out["PackedPolicySize"] = packed
-    if source is not None:
-        out["SourceIdentity"] = source
+    if source_identity is not None:
+        out["SourceIdentity"] = source_identity
     return out

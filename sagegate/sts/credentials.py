@@ -20,14 +20,12 @@ import math
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from sagegate.policy import MalformedPolicyDocument, PolicyKind, PolicySizeExceeded, parse
 from sagegate.protocol.errors import ServiceError
 from sagegate.protocol.registry import Call
 from sagegate.store import NotFound, SessionFacts
-from sagegate.store.sessions import new_session_key_id, new_session_secret
 
 PACKED_POLICY_BYTES = 1024
 PACKED_TAG_BYTES = 1024
@@ -239,16 +237,7 @@ def credentials(call: Call, **facts: Any) -> tuple[SessionFacts, dict[str, Any]]
     """Seal a new session; `facts` are `SessionFacts` fields besides the key, secret and times,
     plus `duration` (seconds). Returns the facts and the model's `Credentials` structure."""
     duration = int(facts.pop("duration"))
-    now: datetime = call.now.replace(microsecond=0)
-    account = str(facts["account_id"])
-    session = SessionFacts(
-        access_key_id=new_session_key_id(account),
-        secret_access_key=new_session_secret(),
-        issued_at=now,
-        expires_at=now + timedelta(seconds=duration),
-        **facts,
-    )
-    token = call.store.seal_session(session)
+    session, token = call.store.issue_session(now=call.now, duration=duration, **facts)
     return session, {
         "AccessKeyId": session.access_key_id,
         "SecretAccessKey": session.secret_access_key,

@@ -69,7 +69,9 @@ def test_root_access_key_only_when_asked_with_warning(fresh: Deployment) -> None
 def test_first_serve_of_empty_folder_bootstraps_and_prints_once(fresh: Deployment) -> None:
     port = fresh.port
     args = [SAGEGATE, "serve", *fresh._db_args(), "--port", str(port)]
-    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+    with subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
         try:
             lines = []
             deadline = time.monotonic() + 60
@@ -99,7 +101,9 @@ def test_first_serve_of_empty_folder_bootstraps_and_prints_once(fresh: Deploymen
             proc.terminate()
             proc.communicate(timeout=30)
     # A second start of the same folder creates nothing and prints no credentials.
-    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+    with subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
         time.sleep(3)
         proc.terminate()
         out, _ = proc.communicate(timeout=30)

@@ -130,6 +130,9 @@ def test_revocation_reaches_every_worker_process(fresh: Deployment) -> None:
         with pytest.raises(ClientError) as e:
             fresh.client("sts", creds).get_caller_identity()
         assert e.value.response["Error"]["Code"] == "InvalidClientTokenId"
-    pids = {line.split("[")[1].split("]")[0] for line in fresh.log().splitlines()
-            if "Started server process" in line}
+    pids = {
+        line.split("[")[1].split("]")[0]
+        for line in fresh.log().splitlines()
+        if "Started server process" in line
+    }
     assert len(pids) == 2

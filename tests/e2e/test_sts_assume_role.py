@@ -470,8 +470,6 @@ def _iso(when: datetime, shift: int) -> str:
     return (when + timedelta(seconds=shift)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-
-
 def test_tag_session_granted_by_the_trust_policy_alone(
     deployment: Deployment, account: str
 ) -> None:

@@ -73,8 +73,8 @@ def test_page(store: Store, account: Account, monkeypatch: pytest.MonkeyPatch) -
     ) -> int:
         return presigned.open_page(store, name, tok, ip, now)[0]
 
-    assert status() == 200
     assert status(now=T0 + timedelta(seconds=5)) == 409  # still Pending
+    assert status() == 200
     assert status(now=T0 + timedelta(hours=1)) == 403  # expired
     assert status(ip="10.0.0.2") == 403
     assert status(name="other") == 403

@@ -54,14 +54,16 @@ def test_epoch_bypasses_the_orm_and_sees_other_writers(
     store: Store, account: Account, store_url: str, tmp_path: Path
 ) -> None:
     with selects(store) as seen:
-        before = store.epoch()
+        authz, data = store.epochs()
     assert seen == []  # its own driver-level connection, not the pool
     other = Store.open(store_url, tmp_path, Keyring.generate())  # another replica
     try:
-        other.create_user(account.account_id, "from-elsewhere")
+        other.create_user(account.account_id, "from-elsewhere")  # a data-only write
+        assert store.epochs() == (authz, data + 1)
+        other.create_access_key(account.account_id, "from-elsewhere")  # an authz write
     finally:
         other.close()
-    assert store.epoch() == before + 1
+    assert store.epochs() == (authz + 1, data + 2)
 
 
 def test_cached_reads_follow_writes_here_and_elsewhere(
@@ -82,3 +84,112 @@ def test_cached_reads_follow_writes_here_and_elsewhere(
         other.close()
     store.epoch()  # what every request does first
     assert store.get_user(aid, "cached").tags == (("team", "b"),)
+    # a data-only write elsewhere (the authorization epoch stays) still drops cached reads
+    assert store.list_users(aid).items[-1].name == "cached"
+    other = Store.open(store_url, tmp_path, Keyring.generate())
+    try:
+        authz = other.epoch()
+        other.create_user(aid, "zz-created-elsewhere")
+        assert other.epoch() == authz
+    finally:
+        other.close()
+    store.epoch()
+    assert store.list_users(aid).items[-1].name == "zz-created-elsewhere"
+
+
+def test_a_local_data_write_drops_only_what_it_names(
+    store: Store, account: Account, store_url: str, tmp_path: Path
+) -> None:
+    aid = account.account_id
+    store.create_user(aid, "kept")
+    store.put_user_policy(aid, "kept", "p", "{}")
+    store.epoch()  # a request's first step: this process now knows the current epochs
+    kept = store.get_user(aid, "kept")
+    assert store.list_access_keys(aid, "kept") == ()
+    assert store.get_user_policy(aid, "kept", "p") == "{}"
+    assert [u.name for u in store.list_users(aid).items] == ["kept"]
+    store.create_user(aid, "new")  # names the user "new" and the account's user list
+    with selects(store) as seen:
+        assert store.get_user(aid, "kept") == kept
+        assert store.list_access_keys(aid, "kept") == ()
+        assert store.get_user_policy(aid, "kept", "p") == "{}"
+    assert seen == []  # still cached: the write could not change them
+    with selects(store) as seen:
+        assert [u.name for u in store.list_users(aid).items] == ["kept", "new"]
+        assert store.get_user(aid, "new").name == "new"
+    assert len(seen) >= 2  # the list and the new user were read again
+    store.delete_user(aid, "new")
+    assert [u.name for u in store.list_users(aid).items] == ["kept"]
+    # An authorization write drops everything.
+    store.create_access_key(aid, "kept")
+    with selects(store) as seen:
+        assert len(store.list_access_keys(aid, "kept")) == 1
+        store.get_user(aid, "kept")
+    assert len(seen) >= 2
+    # A write by another process that this one did not see drops everything too.
+    other = Store.open(store_url, tmp_path, Keyring.generate())
+    try:
+        other.tag_user(aid, "kept", [("team", "x")])
+        other.create_user(aid, "elsewhere")  # data-only there: still unknown here
+    finally:
+        other.close()
+    store.create_user(aid, "here")  # a scoped local write after an unseen one: drops all
+    assert store.get_user(aid, "kept").tags == (("team", "x"),)
+    store.epoch()
+    assert [u.name for u in store.list_users(aid).items] == ["elsewhere", "here", "kept"]
+
+
+def test_sagemaker_reads_are_cached_until_a_write_names_them(
+    store: Store, account: Account, store_url: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    aid, region, kind = account.account_id, "us-east-1", "notebook-instance"
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def make(name: str) -> None:
+        store.create_sagemaker_resource(
+            account_id=aid,
+            region=region,
+            resource_type=kind,
+            name=name,
+            arn=f"arn:aws:sagemaker:{region}:{aid}:{kind}/{name.lower()}",
+            status="Pending",
+            data={"InstanceType": "ml.t3.medium"},
+            now=now,
+        )
+
+    make("Nb1")
+    make("nb2")
+    store.epoch()
+    first = store.get_sagemaker_resource(aid, region, kind, "nb1")
+    listed = store.list_sagemaker_resources(aid, region, kind)
+    with selects(store) as seen:
+        assert store.get_sagemaker_resource(aid, region, kind, "NB1") is not first  # other key
+        assert store.get_sagemaker_resource(aid, region, kind, "nb1") == first
+        assert store.list_sagemaker_resources(aid, region, kind) == listed
+    assert len(seen) == 1, seen  # only the differently spelled name was read
+    # Tagging nb2 (by ARN) drops nb2 and the lists, not nb1.
+    second = store.get_sagemaker_resource(aid, region, kind, "nb2")
+    store.tag_sagemaker_resource(f"arn:aws:sagemaker:{region}:{aid}:{kind}/nb2", [("k", "v")])
+    with selects(store) as seen:
+        assert store.get_sagemaker_resource(aid, region, kind, "nb1") == first
+    assert seen == []
+    assert store.get_sagemaker_resource(aid, region, kind, "nb2").tags == (("k", "v"),)
+    assert second.tags == ()
+    # An update is seen at once here, and by another replica after its epoch check.
+    other = Store.open(store_url, tmp_path, Keyring.generate())
+    try:
+        assert other.get_sagemaker_resource(aid, region, kind, "nb1").status == "Pending"
+        other.epoch()
+        store.update_sagemaker_resource(
+            aid, region, kind, "nb1", lambda cur: ("InService", dict(cur.data)), now
+        )
+        assert store.get_sagemaker_resource(aid, region, kind, "nb1").status == "InService"
+        other.epoch()
+        assert other.get_sagemaker_resource(aid, region, kind, "nb1").status == "InService"
+        other.delete_sagemaker_resource(aid, region, kind, "nb2")
+    finally:
+        other.close()
+    store.epoch()
+    assert [r.name for r in store.list_sagemaker_resources(aid, region, kind)] == ["Nb1"]
