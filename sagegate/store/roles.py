@@ -11,10 +11,11 @@ service-linked role; every role has one such row.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,9 +42,23 @@ def role_arn(account_id: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:role{path}{name}"
 
 
+_R = RoleRow.__table__
+_RU = RoleUsageRow.__table__
+_ROLE_BY_NAME = (
+    select(_R, _RU.c.service_linked_to, _RU.c.last_used_at, _RU.c.last_used_region)
+    .outerjoin(_RU, _RU.c.role_id == _R.c.role_id)
+    .where(_R.c.account_id == bindparam("a"), _R.c.name_lower == bindparam("n"))
+)
+
+
 class RolesMixin(StoreBase):
     #: AWS quota "Managed policies per role" (default 10).
     managed_policies_per_role: int = 10
+    role_use_interval_seconds: float = 60.0
+
+    def _init_role_use(self) -> None:
+        self._role_use_lock = threading.Lock()
+        self._role_use_seen: dict[tuple[str, str], datetime] = {}
 
     # -- rows and records ---------------------------------------------------------------------
 
@@ -151,8 +166,29 @@ class RolesMixin(StoreBase):
             return self._role_out(s, row)
 
     def get_role(self, account_id: str, name: str) -> Role:
-        with self._read() as s:
-            return self._role_out(s, self._role_row(s, account_id, name))
+        """The role with its tags and last use: two prepared Core statements (the hot path of
+        AssumeRole and of SageMaker taking on an execution role)."""
+        with self._engine.connect() as conn:
+            r = conn.execute(_ROLE_BY_NAME, {"a": account_id, "n": name.lower()}).first()
+            if r is None:
+                raise NotFound("role", name)
+            tags = self._tags_core(conn, ROLE_TAG, r.role_id)
+        return Role(
+            account_id=r.account_id,
+            role_id=r.role_id,
+            name=r.name,
+            path=r.path,
+            arn=role_arn(r.account_id, r.path, r.name),
+            assume_role_policy_document=r.assume_role_policy_document,
+            max_session_duration=r.max_session_duration,
+            description=r.description,
+            permissions_boundary_arn=r.permissions_boundary_arn,
+            created_at=r.created_at,
+            tags=tags,
+            service_linked_to=r.service_linked_to,
+            last_used_at=r.last_used_at,
+            last_used_region=r.last_used_region,
+        )
 
     def get_role_by_id(self, role_id: str) -> Role:
         with self._read() as s:
@@ -440,8 +476,20 @@ class RolesMixin(StoreBase):
 
     def record_role_use(self, role_id: str, when: datetime, region: str) -> None:
         """Remember when and in which region a role was last used (RoleLastUsed). Best effort:
-        never raises, never moves the date backwards, does not bump the epoch."""
+        never raises, never moves the date backwards, does not bump the epoch. Written at most
+        once per (role, region) per `role_use_interval_seconds` in this process: AWS too reports
+        RoleLastUsed with a delay."""
         try:
+            slot = (role_id, region)
+            with self._role_use_lock:
+                seen = self._role_use_seen.get(slot)
+                if seen is not None and 0 <= (when - seen).total_seconds() < (
+                    self.role_use_interval_seconds
+                ):
+                    return
+                self._role_use_seen[slot] = when
+                if len(self._role_use_seen) > 100_000:
+                    self._role_use_seen.clear()
             with self._write(bump=False) as s:
                 s.execute(
                     update(RoleUsageRow)

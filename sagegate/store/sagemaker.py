@@ -18,12 +18,12 @@ import base64
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from sagegate.store.base import StoreBase, utcnow
 from sagegate.store.errors import AlreadyExists, LimitExceeded, NotFound
@@ -102,6 +102,34 @@ _GET = (
 _LIST_CACHE: dict[tuple[Any, ...], Any] = {}
 
 
+def _with_tags(rows: Sequence[Any]) -> SageMakerResource:
+    """A resource from the rows of `_GET` (one per tag, or one with NULL tag columns)."""
+    return _from_columns(rows[0], tuple((r[-2], r[-1]) for r in rows if r[-2] is not None))
+
+
+# The row with its tags, the row locked (PostgreSQL cannot lock the outer join's nullable side).
+_ROW_FOR_UPDATE = _GET.with_for_update(of=_T)
+_TABLE = SageMakerResourceRow.__table__
+_INSERT = _TABLE.insert()
+_UPDATE = (
+    _TABLE.update()
+    .where(_TABLE.c.arn == bindparam("arn_"))
+    .values(status=bindparam("status_"), data=bindparam("data_"), updated_at=bindparam("at_"))
+)
+_DELETE = _TABLE.delete().where(_TABLE.c.arn == bindparam("arn_"))
+_TAGS = TagRow.__table__
+_DELETE_TAGS = _TAGS.delete().where(
+    _TAGS.c.entity_type == TAG_ENTITY, _TAGS.c.entity_id == bindparam("arn_")
+)
+_INSERT_TAG = _TAGS.insert().values(
+    entity_type=TAG_ENTITY,
+    entity_id=bindparam("arn_"),
+    key=bindparam("k"),
+    value=bindparam("v"),
+    position=bindparam("p"),
+)
+
+
 def _list_statement(
     sort: str, descending: bool, name: bool, after: bool, before: bool, limit: bool
 ) -> Any:
@@ -163,22 +191,13 @@ class SageMakerMixin(StoreBase):
 
     # -- rows -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _sm_row(
-        s: Session, account_id: str, region: str, resource_type: str, name: str, *, lock: bool
-    ) -> SageMakerResourceRow:
-        stmt = select(SageMakerResourceRow).where(
-            SageMakerResourceRow.account_id == account_id,
-            SageMakerResourceRow.region == region,
-            SageMakerResourceRow.resource_type == resource_type,
-            SageMakerResourceRow.name_lower == name.lower(),
-        )
-        if lock:
-            stmt = stmt.with_for_update()
-        row = s.execute(stmt).scalar_one_or_none()
-        if row is None:
-            raise NotFound("sagemaker_resource", name)
-        return row
+    def _locked(
+        self, conn: Any, account_id: str, region: str, resource_type: str, name: str
+    ) -> SageMakerResource | None:
+        """The resource (with its tags), locked for this write transaction; None if absent."""
+        params = {"a": account_id, "r": region, "t": resource_type, "n": name.lower()}
+        rows = conn.execute(_ROW_FOR_UPDATE, params).all()
+        return _with_tags(rows) if rows else None
 
     def create_sagemaker_resource(
         self,
@@ -202,38 +221,46 @@ class SageMakerMixin(StoreBase):
         try:
             scopes = _scopes(account_id, region, resource_type, name)
             with self._write(authz=False, scopes=scopes) as s:
-                self._account_row(s, account_id)
-                try:
-                    old = self._sm_row(s, account_id, region, resource_type, name, lock=True)
-                except NotFound:
-                    old = None
+                conn = s.connection()
+                self._require_account(conn, account_id)
+                old = self._locked(conn, account_id, region, resource_type, name)
                 if old is not None:
-                    if replace_if is None or not replace_if(_to_record(old)):
+                    if replace_if is None or not replace_if(old):
                         raise AlreadyExists("sagemaker_resource", name)
-                    s.execute(
-                        delete(TagRow).where(
-                            TagRow.entity_type == TAG_ENTITY, TagRow.entity_id == old.arn
-                        )
+                    conn.execute(_DELETE_TAGS, {"arn_": old.arn})
+                    conn.execute(_DELETE, {"arn_": old.arn})
+                conn.execute(
+                    _INSERT,
+                    {
+                        "arn": arn,
+                        "account_id": account_id,
+                        "region": region,
+                        "resource_type": resource_type,
+                        "name": name,
+                        "name_lower": name.lower(),
+                        "status": status,
+                        "data": json.dumps(data, separators=(",", ":")),
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+                if tags:
+                    conn.execute(
+                        _INSERT_TAG,
+                        [{"arn_": arn, "k": k, "v": v, "p": i} for i, (k, v) in enumerate(tags)],
                     )
-                    s.delete(old)
-                    s.flush()
-                row = SageMakerResourceRow(
+                return SageMakerResource(
                     arn=arn,
                     account_id=account_id,
                     region=region,
                     resource_type=resource_type,
                     name=name,
-                    name_lower=name.lower(),
                     status=status,
-                    data=json.dumps(data, separators=(",", ":")),
+                    data=json.loads(json.dumps(data)),
                     created_at=now,
                     updated_at=now,
+                    tags=tuple(tags),
                 )
-                s.add(row)
-                for i, (k, v) in enumerate(tags):
-                    s.add(TagRow(entity_type=TAG_ENTITY, entity_id=arn, key=k, value=v, position=i))
-                s.flush()
-                return _to_record(row, tuple(tags))
         except IntegrityError:
             raise AlreadyExists("sagemaker_resource", name) from None
 
@@ -248,8 +275,7 @@ class SageMakerMixin(StoreBase):
             rows = conn.execute(_GET, params).all()
         if not rows:
             raise NotFound("sagemaker_resource", name)
-        tags = tuple((r[-2], r[-1]) for r in rows if r[-2] is not None)
-        return _from_columns(rows[0], tags)
+        return _with_tags(rows)
 
     def find_sagemaker_resource(self, arn: str) -> SageMakerResource | None:
         """The resource with this ARN (with its tags), or None."""
@@ -315,17 +341,19 @@ class SageMakerMixin(StoreBase):
         `updated_at = now`; `change` returning None leaves the resource as it is (the current
         record is returned). Anything `change` raises rolls back and propagates."""
         with self._write(authz=False, scopes=_scopes(account_id, region, resource_type, name)) as s:
-            row = self._sm_row(s, account_id, region, resource_type, name, lock=True)
-            tags = self._tags_of(s, TAG_ENTITY, [row.arn]).get(row.arn, ())
-            changed = change(_to_record(row, tags))
+            conn = s.connection()
+            current = self._locked(conn, account_id, region, resource_type, name)
+            if current is None:
+                raise NotFound("sagemaker_resource", name)
+            changed = change(current)
             if changed is None:
-                return _to_record(row, tags)
+                return current
             status, data = changed
-            row.status = status
-            row.data = json.dumps(data, separators=(",", ":"))
-            row.updated_at = now
-            s.flush()
-            return _to_record(row, tags)
+            text = json.dumps(data, separators=(",", ":"))
+            conn.execute(
+                _UPDATE, {"arn_": current.arn, "status_": status, "data_": text, "at_": now}
+            )
+            return replace(current, status=status, data=json.loads(text), updated_at=now)
 
     def delete_sagemaker_resource(
         self,
@@ -337,13 +365,14 @@ class SageMakerMixin(StoreBase):
     ) -> None:
         """Delete the resource and its tags; `check(current)` may raise to refuse."""
         with self._write(authz=False, scopes=_scopes(account_id, region, resource_type, name)) as s:
-            row = self._sm_row(s, account_id, region, resource_type, name, lock=True)
+            conn = s.connection()
+            current = self._locked(conn, account_id, region, resource_type, name)
+            if current is None:
+                raise NotFound("sagemaker_resource", name)
             if check is not None:
-                check(_to_record(row))
-            s.execute(
-                delete(TagRow).where(TagRow.entity_type == TAG_ENTITY, TagRow.entity_id == row.arn)
-            )
-            s.delete(row)
+                check(current)
+            conn.execute(_DELETE_TAGS, {"arn_": current.arn})
+            conn.execute(_DELETE, {"arn_": current.arn})
 
     # -- tags -----------------------------------------------------------------------------------
 

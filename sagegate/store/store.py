@@ -58,6 +58,7 @@ class Store(
     def __init__(self, engine: Engine, keyring: Keyring, passwords: Passwords) -> None:
         super().__init__(engine, keyring, passwords)
         self._init_key_use()
+        self._init_role_use()
 
     @classmethod
     def open(
