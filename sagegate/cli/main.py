@@ -1,5 +1,5 @@
 """`sagegate` command line: serve | init | account create | policy validate/simulate |
-sagemaker credentials."""
+sagemaker credentials | role revoke-sessions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sagegate.cli import policy as policy_cli
+from sagegate.cli import roles as roles_cli
 from sagegate.cli import sagemaker as sagemaker_cli
 from sagegate.server.settings import DEFAULT_PORT, Settings
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     policy_cli.add_parser(sub)
     sagemaker_cli.add_parser(sub)
+    roles_cli.add_parser(sub)
     return parser
 
 
@@ -73,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return policy_cli.run(args)
     if args.command == "sagemaker":
         return sagemaker_cli.run(args)
+    if args.command == "role":
+        return roles_cli.run(args)
     if args.command == "init":
         return _create_account(args, first=True)
     if args.command == "account" and args.account_command == "create":

@@ -78,6 +78,9 @@ _USER_CORE = select(
     _U.c.permissions_boundary_arn,
 ).where(_U.c.account_id == bindparam("a"), _U.c.name_lower == bindparam("n"))
 _USER_CORE_FOR_UPDATE = _USER_CORE.with_for_update()
+_POLICY_OWNER = select(ManagedPolicyRow.__table__.c.account_id).where(
+    ManagedPolicyRow.__table__.c.arn == bindparam("arn")
+)
 _T = TagRow.__table__
 _TAGS_OF = (
     select(_T.c.entity_id, _T.c.key, _T.c.value)
@@ -159,15 +162,41 @@ class StoreBase:
         data_epoch = None
         try:
             with Session(self._write_engine, expire_on_commit=False) as s, s.begin():
-                if bump:
-                    conn = s.connection()
-                    data_epoch = conn.execute(_BUMP_DATA).scalar_one()
-                    if authz:
-                        conn.execute(_BUMP_AUTHZ)
+                data_epoch = self._bump(s.connection(), bump, authz)
                 yield s
         except BaseException:
             self._read_cache.drop_all()
             raise
+        self._written(data_epoch, authz, scopes)
+
+    @contextmanager
+    def _write_core(
+        self, *, authz: bool = True, scopes: Sequence[Scope] | None = None
+    ) -> Iterator[Connection]:
+        """`_write` for the hot write paths written with Core statements only: the same one
+        transaction and epochs, without an ORM session around it."""
+        try:
+            with self._write_engine.begin() as conn:
+                data_epoch = self._bump(conn, True, authz)
+                yield conn
+        except BaseException:
+            self._read_cache.drop_all()
+            raise
+        self._written(data_epoch, authz, scopes)
+
+    @staticmethod
+    def _bump(conn: Connection, bump: bool, authz: bool) -> int | None:
+        """Move the epochs a write moves, first thing in its transaction (the data epoch's row
+        lock serialises writers); the new data epoch, or None."""
+        if not bump:
+            return None
+        data_epoch: int = conn.execute(_BUMP_DATA).scalar_one()
+        if authz:
+            conn.execute(_BUMP_AUTHZ)
+        return data_epoch
+
+    def _written(self, data_epoch: int | None, authz: bool, scopes: Sequence[Scope] | None) -> None:
+        """After a commit: drop what the write may have changed from the read cache."""
         if scopes is None or authz or data_epoch is None:
             self._read_cache.drop_all()
             return
@@ -276,6 +305,14 @@ class StoreBase:
         if attachable and not row.is_attachable:
             raise NotFound("policy", arn)
         return row
+
+    @staticmethod
+    def _require_policy(conn: Connection, account_id: str, arn: str) -> None:
+        """`_policy_row` for Core paths: NotFound unless a managed policy visible to the
+        account has this ARN."""
+        found = conn.execute(_POLICY_OWNER, {"arn": arn}).first()
+        if found is None or found[0] not in ("aws", account_id):
+            raise NotFound("policy", arn)
 
     @staticmethod
     def _tags_of(s: Session, entity_type: str, entity_ids: Sequence[str]) -> dict[str, Tags]:

@@ -220,8 +220,7 @@ class SageMakerMixin(StoreBase):
             raise LimitExceeded("tags per resource", MAX_TAGS)
         try:
             scopes = _scopes(account_id, region, resource_type, name)
-            with self._write(authz=False, scopes=scopes) as s:
-                conn = s.connection()
+            with self._write_core(authz=False, scopes=scopes) as conn:
                 self._require_account(conn, account_id)
                 old = self._locked(conn, account_id, region, resource_type, name)
                 if old is not None:
@@ -340,8 +339,9 @@ class SageMakerMixin(StoreBase):
         """Lock the resource, call `change(current)` -> (status, data) and store the result with
         `updated_at = now`; `change` returning None leaves the resource as it is (the current
         record is returned). Anything `change` raises rolls back and propagates."""
-        with self._write(authz=False, scopes=_scopes(account_id, region, resource_type, name)) as s:
-            conn = s.connection()
+        with self._write_core(
+            authz=False, scopes=_scopes(account_id, region, resource_type, name)
+        ) as conn:
             current = self._locked(conn, account_id, region, resource_type, name)
             if current is None:
                 raise NotFound("sagemaker_resource", name)
@@ -364,8 +364,9 @@ class SageMakerMixin(StoreBase):
         check: Callable[[SageMakerResource], None] | None = None,
     ) -> None:
         """Delete the resource and its tags; `check(current)` may raise to refuse."""
-        with self._write(authz=False, scopes=_scopes(account_id, region, resource_type, name)) as s:
-            conn = s.connection()
+        with self._write_core(
+            authz=False, scopes=_scopes(account_id, region, resource_type, name)
+        ) as conn:
             current = self._locked(conn, account_id, region, resource_type, name)
             if current is None:
                 raise NotFound("sagemaker_resource", name)

@@ -127,10 +127,11 @@ class UsersMixin(StoreBase):
             "permissions_boundary_arn": permissions_boundary_arn,
         }
         try:
-            with self._write(authz=False, scopes=_created_or_deleted(account_id, name)) as s:
-                conn = s.connection()
+            with self._write_core(
+                authz=False, scopes=_created_or_deleted(account_id, name)
+            ) as conn:
                 if permissions_boundary_arn is not None:
-                    self._policy_row(s, account_id, permissions_boundary_arn)
+                    self._require_policy(conn, account_id, permissions_boundary_arn)
                 # The unique (account, name) key and the account's foreign key decide; what
                 # went wrong is looked up only when the insert fails.
                 conn.execute(_INSERT_USER, values)
@@ -191,8 +192,7 @@ class UsersMixin(StoreBase):
 
     def delete_user(self, account_id: str, name: str) -> None:
         """Delete a user that has no access keys, inline or attached policies or groups left."""
-        with self._write(authz=False, scopes=_created_or_deleted(account_id, name)) as s:
-            conn = s.connection()
+        with self._write_core(authz=False, scopes=_created_or_deleted(account_id, name)) as conn:
             uid = self._user_core(conn, account_id, name, lock=True).user_id
             found = conn.execute(_USER_DEPENDENTS, {"u": uid}).one()
             for present, message in zip(found, _DELETE_CONFLICTS, strict=True):

@@ -466,6 +466,40 @@ def test_session_revocation_by_token_issue_time(deployment: Deployment, account:
     deployment.client("iam", new).list_users()
 
 
+def test_revoke_sessions_command(deployment: Deployment, account: str) -> None:
+    """`sagegate role revoke-sessions ROLE`: the console's *Revoke active sessions* in one
+    command; older sessions are denied at once, new ones work, and running it again moves the
+    cut-off."""
+    role = unique("revokecli")
+    arn = make_role(deployment, role, trust(f"arn:aws:iam::{account}:root"), allow("iam:ListUsers"))
+    old = session(deployment.client("sts").assume_role(RoleArn=arn, RoleSessionName="old"))
+    deployment.client("iam", old).list_users()
+    store = ["--data-dir", str(deployment.data_dir), "--account-id", account]
+    if deployment.database_url:
+        store += ["--database-url", deployment.database_url]
+    out = deployment.run_cli("role", "revoke-sessions", *store, role)
+    assert f"Sessions of {arn} issued before" in out.stdout
+    with pytest.raises(ClientError) as e:
+        deployment.client("iam", old).list_users()
+    assert "explicit deny" in message_of(e)
+    time.sleep(1.1)  # the cut-off is the next whole second
+    new = session(deployment.client("sts").assume_role(RoleArn=arn, RoleSessionName="new"))
+    deployment.client("iam", new).list_users()
+    doc = deployment.client("iam").get_role_policy(
+        RoleName=role, PolicyName="AWSRevokeOlderSessions"
+    )["PolicyDocument"]
+    assert doc["Statement"][0]["Effect"] == "Deny"
+    # Again: the same policy, a later cut-off; now the "new" session is revoked too.
+    time.sleep(1.1)
+    deployment.run_cli("role", "revoke-sessions", *store, role)
+    with pytest.raises(ClientError):
+        deployment.client("iam", new).list_users()
+    names = deployment.client("iam").list_role_policies(RoleName=role)["PolicyNames"]
+    assert names.count("AWSRevokeOlderSessions") == 1
+    missing = deployment.run_cli("role", "revoke-sessions", *store, "no-such-role", check=False)
+    assert missing.returncode == 1 and "no role no-such-role" in missing.stdout
+
+
 def _iso(when: datetime, shift: int) -> str:
     return (when + timedelta(seconds=shift)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
