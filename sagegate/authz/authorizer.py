@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from dataclasses import replace
 from typing import Any
 
 from sagegate.authz.context import global_keys
@@ -169,17 +170,18 @@ class Authorizer:
                 resource_account = found.account_id
         context = Context.build(keys)
         resources = spec.resources(call, params)
+        limits = _root_session_limits(caller)
         for resource in resources:
-            self._decide(
-                Request(
-                    action=spec.action,
-                    resource=resource,
-                    principal=principal,
-                    context=context,
-                    resource_account=resource_account,
-                ),
-                policies,
+            request = Request(
+                action=spec.action,
+                resource=resource,
+                principal=principal,
+                context=context,
+                resource_account=resource_account,
             )
+            if limits is not None:
+                self._decide(replace(request, principal=replace(principal, is_root=False)), limits)
+            self._decide(request, policies)
         if spec.also is not None:
             identity_only = self.policy_set(caller)
             for extra in spec.also(call, params):
@@ -251,6 +253,19 @@ def _limits(sid: str, actions: list[str]) -> CompiledPolicy:
 _STS_OTHERS = ["sts:GetAccessKeyInfo", "sts:DecodeAuthorizationMessage"]
 _SESSION_TOKEN_LIMITS = _limits("GetSessionToken", _STS_OTHERS)
 _NO_MFA_LIMITS = _limits("GetSessionTokenWithoutMFA", ["iam:*", *_STS_OTHERS])
+_ROOT_SESSION_MFA = PolicySet(identity=(_ALLOW_ALL, _SESSION_TOKEN_LIMITS))
+_ROOT_SESSION_NO_MFA = PolicySet(identity=(_ALLOW_ALL, _NO_MFA_LIMITS))
+
+
+def _root_session_limits(caller: Caller) -> PolicySet | None:
+    """The root user's GetSessionToken credentials carry the limits *GetSessionToken* names
+    like a user's (no IAM without MFA, no STS but AssumeRole and GetCallerIdentity). The root
+    user is not subject to identity policies, so the limits are decided apart, as a user with
+    every permission but them would be; None for any other caller."""
+    facts = caller.session.get("facts")
+    if not caller.is_root or facts is None or facts.kind != "Account":
+        return None
+    return _ROOT_SESSION_MFA if facts.mfa_authenticated else _ROOT_SESSION_NO_MFA
 
 
 def _session_compiled(policy_id: str, document: str) -> CompiledPolicy:

@@ -134,6 +134,17 @@ def test_session_token_of_the_root_user_lasts_at_most_an_hour(deployment: Deploy
             deployment.client("sts", creds).assume_role(RoleArn=arn, RoleSessionName="root")
         assert error(e) == ("AccessDenied", "Roles may not be assumed by root accounts.")
     deployment.client("sts", admin).assume_role(RoleArn=arn, RoleSessionName="admin")
+    # The session carries GetSessionToken's limits for the root user too: no IAM without MFA,
+    # no STS but AssumeRole and GetCallerIdentity; the root's own key has neither limit.
+    with pytest.raises(ClientError) as e:
+        deployment.client("iam", session(resp)).list_users()
+    assert error(e)[0] == "AccessDenied"
+    assert "GetSessionTokenWithoutMFA limits" in error(e)[1]
+    with pytest.raises(ClientError) as e:
+        deployment.client("sts", session(resp)).get_access_key_info(AccessKeyId=root.access_key_id)
+    assert error(e)[0] == "AccessDenied"
+    deployment.client("sagemaker", session(resp)).list_notebook_instances()
+    deployment.client("iam", root).list_users()
 
 
 def test_mfa_session_token_satisfies_mfa_conditions(deployment: Deployment, account: str) -> None:
