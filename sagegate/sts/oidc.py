@@ -31,6 +31,7 @@ issuer.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import http.client
 import json
@@ -49,6 +50,7 @@ DEADLINE = 10.0
 MAX_DISCOVERY_BYTES = 64 * 1024
 MAX_JWKS_BYTES = 256 * 1024
 MAX_KEYS = 100
+FAILURE_TTL = 30.0  # seconds a failed discovery/JWKS fetch is answered from memory
 KEYS_TTL = 3600.0
 REFETCH_BURST = 3.0
 REFETCH_EVERY = 20.0
@@ -200,7 +202,7 @@ class Fetcher:
 def _json_object(body: bytes, what: str) -> dict[str, Any]:
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise NoVerificationKey(f"{what} is not JSON") from None
     if not isinstance(doc, dict):
         raise NoVerificationKey(f"{what} is not a JSON object")
@@ -228,6 +230,9 @@ class KeyCache:
         self._fetcher = fetcher or Fetcher()
         self._clock = clock
         self._entries: dict[tuple[str, tuple[str, ...]], _Entry] = {}
+        # A failed fetch is remembered for FAILURE_TTL: an unreachable or slow issuer is not
+        # asked again by every (unsigned) request naming it, which would stall the worker.
+        self._failures: dict[tuple[str, tuple[str, ...]], tuple[float, Exception]] = {}
         self._lock = threading.Lock()
 
     def fetch(self, issuer: str, thumbprints: tuple[str, ...]) -> tuple[dict[str, Any], ...]:
@@ -260,13 +265,33 @@ class KeyCache:
         entry = self._entries.get(key)
         fresh = False
         if entry is None or now - entry.fetched_at > KEYS_TTL:
-            entry = self._store(key, self.fetch(issuer, pins), now, entry)
+            entry = self._store(key, self._fetch_once(key, issuer, pins, now), now, entry)
             fresh = True
         found = _matching(entry.keys, kid)
-        if not found and kid is not None and not fresh and self._spend(entry, now):
-            entry = self._store(key, self.fetch(issuer, pins), now, entry)
-            found = _matching(entry.keys, kid)
+        if not found and kid is not None and not fresh:
+            with self._lock:
+                spend = self._spend(entry, now)
+            if spend:
+                entry = self._store(key, self._fetch_once(key, issuer, pins, now), now, entry)
+                found = _matching(entry.keys, kid)
         return found
+
+    def _fetch_once(
+        self, key: tuple[str, tuple[str, ...]], issuer: str, pins: tuple[str, ...], now: float
+    ) -> tuple[dict[str, Any], ...]:
+        failed = self._failures.get(key)
+        if failed is not None and now - failed[0] < FAILURE_TTL:
+            raise failed[1].with_traceback(None)
+        try:
+            return self.fetch(issuer, pins)
+        except Exception as e:
+            # A copy: the original's traceback and context keep the failed connection alive.
+            remembered = copy.copy(e)
+            with self._lock:
+                if len(self._failures) >= _MAX_ISSUERS:
+                    self._failures.clear()
+                self._failures[key] = (now, remembered)
+            raise
 
     def _store(
         self,

@@ -209,7 +209,7 @@ def _claims(assertion: Assertion, account_id: str, provider_name: str, arn: str)
     duration = None
     raw = _one(assertion, "SessionDuration")
     if raw is not None:
-        if not raw.isdigit() or not 900 <= int(raw) <= 43200:
+        if not (raw.isascii() and raw.isdigit()) or not 900 <= int(raw) <= 43200:
             raise invalid_token("SessionDuration in AuthnResponse must be between 900 and 43200")
         duration = int(raw)
     sub_type = subject_type(assertion.subject_format)

@@ -141,7 +141,7 @@ def _unverified(token: str) -> tuple[jws.CompactSignature, dict[str, Any], dict[
     try:
         obj = jws.extract_compact(token.encode())
         claims = json.loads(obj.payload)
-    except (JoseError, ValueError, UnicodeError):
+    except (JoseError, ValueError, UnicodeError, RecursionError):  # hostile nesting too
         raise invalid_token(NOT_A_JWT) from None
     header = obj.headers()
     if not isinstance(claims, dict):

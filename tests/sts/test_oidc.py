@@ -122,6 +122,24 @@ def test_keys_are_cached_and_refetched_for_an_unknown_kid_within_a_budget() -> N
     assert len(net.calls) == 4 + 2 * int(oidc.REFETCH_BURST)
 
 
+def test_a_failed_fetch_is_remembered_for_a_while() -> None:
+    """An unreachable issuer is not asked again by every request naming it."""
+    net, clock = _network("a"), Clock()
+    cache = oidc.KeyCache(net, clock)  # type: ignore[arg-type]
+    good = dict(net.docs)
+    net.docs.clear()  # every fetch fails (KeyError from the scripted network)
+    for _ in range(5):
+        with pytest.raises(KeyError):
+            cache.keys(ISS, (), "a")
+    assert len(net.calls) == 1
+    net.docs.update(good)
+    with pytest.raises(KeyError):
+        cache.keys(ISS, (), "a")  # still within FAILURE_TTL
+    clock.now += oidc.FAILURE_TTL
+    assert [k["kid"] for k in cache.keys(ISS, (), "a")] == ["a"]
+    assert len(net.calls) == 3
+
+
 def test_keys_expire_and_thumbprints_are_part_of_the_key() -> None:
     net, clock = _network("a"), Clock()
     cache = oidc.KeyCache(net, clock)  # type: ignore[arg-type]

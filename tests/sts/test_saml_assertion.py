@@ -134,6 +134,7 @@ def test_garbage_is_refused(idp: IdP) -> None:
         "not base64!!",
         base64.b64encode(b"<not-xml").decode(),
         base64.b64encode(b"<a/>").decode(),
+        base64.b64encode(b'<?xml version="1.0" encoding="x-bogus"?><a/>').decode(),
     ]:
         with pytest.raises(ServiceError) as e:
             verify_response(value, metadata, datetime.now(UTC))
@@ -210,3 +211,12 @@ def test_metadata_certificates(idp: IdP) -> None:
     with pytest.raises(ServiceError) as e:
         verify_response(encode(xml), encryption, datetime.now(UTC))
     assert e.value.message == "Response signature invalid"
+
+
+def test_an_empty_signature_value_is_a_bad_signature(idp: IdP) -> None:
+    """signxml raises TypeError on an empty SignatureValue: refused, not a server error."""
+    root = etree.fromstring(idp.response([(ROLE, PROVIDER)], sign="response"))
+    value = root.find(f"{{{DS}}}Signature/{{{DS}}}SignatureValue")
+    assert value is not None
+    value.text = None
+    refused(idp, etree.tostring(root), "InvalidIdentityToken")
