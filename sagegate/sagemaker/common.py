@@ -13,11 +13,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sagegate.protocol.errors import ServiceError
 from sagegate.protocol.registry import Call
 from sagegate.sagemaker import arns, execution, states
 from sagegate.sagemaker.conditions import resource_tags
-from sagegate.sagemaker.errors import validation
-from sagegate.store import NotFound, SageMakerResource
+from sagegate.sagemaker.errors import tag_limits, validation
+from sagegate.store import AlreadyExists, NotFound, SageMakerResource
 
 DEFAULT_MAX_RESULTS = 10
 _local = threading.local()
@@ -42,6 +43,40 @@ def fetch(call: Call, kind: arns.Kind, name: str) -> SageMakerResource | None:
         res = None
     _local.entry = (key, res)
     return res
+
+
+def create(
+    call: Call,
+    kind: arns.Kind,
+    name: str,
+    arn: str,
+    params: dict[str, Any],
+    *,
+    status: str | None,
+    data: dict[str, Any],
+    duplicate: ServiceError,
+    replace_gone: bool = False,
+) -> None:
+    """Store a new resource of `kind` with the request's `Tags`; `duplicate` (SageMaker's error
+    for that kind) if the name is taken, unless `replace_gone` and the one there has finished
+    deleting."""
+    try:
+        with tag_limits():
+            call.store.create_sagemaker_resource(
+                account_id=call.caller.account_id,
+                region=call.region,
+                resource_type=kind.type,
+                name=name,
+                arn=arn,
+                status=status,
+                data=data,
+                now=call.now,
+                tags=tag_pairs(params),
+                replace_if=(lambda old: states.is_gone(old, call.now)) if replace_gone else None,
+            )
+    except AlreadyExists:
+        raise duplicate from None
+    forget(call)
 
 
 def forget(call: Call) -> None:

@@ -11,10 +11,18 @@ from typing import Any
 from sagegate.protocol.registry import Call, registry
 from sagegate.sagemaker import arns, conditions, passrole
 from sagegate.sagemaker.arns import ENDPOINT_CONFIG, MODEL
-from sagegate.sagemaker.common import fetch, forget, list_page, public, result, tag_pairs, tags_of
-from sagegate.sagemaker.errors import tag_limits, validation
+from sagegate.sagemaker.common import (
+    create,
+    fetch,
+    forget,
+    list_page,
+    public,
+    result,
+    tags_of,
+)
+from sagegate.sagemaker.errors import validation
 from sagegate.sagemaker.models import missing as missing_model
-from sagegate.store import AlreadyExists, NotFound, SageMakerResource
+from sagegate.store import NotFound, SageMakerResource
 
 _NAME = ENDPOINT_CONFIG.name_member
 
@@ -43,24 +51,16 @@ def create_endpoint_config(call: Call, params: dict[str, Any]) -> dict[str, Any]
         if model and fetch(call, MODEL, model) is None:
             raise missing_model(arns.call_arn(MODEL, call, model))
     data = {k: v for k, v in params.items() if k not in (_NAME, "Tags")}
-    try:
-        with tag_limits():
-            call.store.create_sagemaker_resource(
-                account_id=call.caller.account_id,
-                region=call.region,
-                resource_type=ENDPOINT_CONFIG.type,
-                name=name,
-                arn=arn,
-                status=None,
-                data=data,
-                now=call.now,
-                tags=tag_pairs(params),
-            )
-    except AlreadyExists:
-        raise validation(
-            f'Cannot create already existing endpoint configuration "{arn}".'
-        ) from None
-    forget(call)
+    create(
+        call,
+        ENDPOINT_CONFIG,
+        name,
+        arn,
+        params,
+        status=None,
+        data=data,
+        duplicate=validation(f'Cannot create already existing endpoint configuration "{arn}".'),
+    )
     return {"EndpointConfigArn": arn}
 
 

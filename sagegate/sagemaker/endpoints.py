@@ -12,10 +12,18 @@ from typing import Any
 from sagegate.protocol.registry import Call, registry
 from sagegate.sagemaker import arns, conditions, passrole, states
 from sagegate.sagemaker.arns import ENDPOINT, ENDPOINT_CONFIG
-from sagegate.sagemaker.common import fetch, forget, list_page, public, result, tag_pairs, tags_of
+from sagegate.sagemaker.common import (
+    create,
+    fetch,
+    forget,
+    list_page,
+    public,
+    result,
+    tags_of,
+)
 from sagegate.sagemaker.endpoint_configs import missing as missing_config
-from sagegate.sagemaker.errors import tag_limits, validation
-from sagegate.store import AlreadyExists, NotFound, SageMakerResource
+from sagegate.sagemaker.errors import validation
+from sagegate.store import NotFound, SageMakerResource
 
 _NAME = ENDPOINT.name_member
 
@@ -75,23 +83,17 @@ def create_endpoint(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     data = _deployed(call, params["EndpointConfigName"])
     if params.get("DeploymentConfig"):
         data["LastDeploymentConfig"] = params["DeploymentConfig"]
-    try:
-        with tag_limits():
-            call.store.create_sagemaker_resource(
-                account_id=call.caller.account_id,
-                region=call.region,
-                resource_type=ENDPOINT.type,
-                name=name,
-                arn=arn,
-                status="Creating",
-                data=data,
-                now=call.now,
-                tags=tag_pairs(params),
-                replace_if=lambda old: states.is_gone(old, call.now),
-            )
-    except AlreadyExists:
-        raise validation(f'Cannot create already existing endpoint "{arn}".') from None
-    forget(call)
+    create(
+        call,
+        ENDPOINT,
+        name,
+        arn,
+        params,
+        status="Creating",
+        data=data,
+        duplicate=validation(f'Cannot create already existing endpoint "{arn}".'),
+        replace_gone=True,
+    )
     return {"EndpointArn": arn}
 
 

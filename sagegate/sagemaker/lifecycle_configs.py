@@ -11,9 +11,16 @@ from typing import Any
 from sagegate.protocol.registry import Call, registry
 from sagegate.sagemaker import arns, conditions, passrole
 from sagegate.sagemaker.arns import LIFECYCLE_CONFIG
-from sagegate.sagemaker.common import fetch, forget, list_page, public, result, tag_pairs, tags_of
-from sagegate.sagemaker.errors import tag_limits, validation
-from sagegate.store import AlreadyExists, NotFound, SageMakerResource
+from sagegate.sagemaker.common import (
+    create,
+    fetch,
+    list_page,
+    public,
+    result,
+    tags_of,
+)
+from sagegate.sagemaker.errors import validation
+from sagegate.store import NotFound, SageMakerResource
 
 _NAME = LIFECYCLE_CONFIG.name_member
 
@@ -46,25 +53,19 @@ def create_lifecycle_config(call: Call, params: dict[str, Any]) -> dict[str, Any
     name = params[_NAME]
     arn = arns.call_arn(LIFECYCLE_CONFIG, call, name)
     data = {"OnCreate": params.get("OnCreate") or [], "OnStart": params.get("OnStart") or []}
-    try:
-        with tag_limits():
-            call.store.create_sagemaker_resource(
-                account_id=call.caller.account_id,
-                region=call.region,
-                resource_type=LIFECYCLE_CONFIG.type,
-                name=name,
-                arn=arn,
-                status=None,
-                data=data,
-                now=call.now,
-                tags=tag_pairs(params),
-            )
-    except AlreadyExists:
-        raise validation(
+    create(
+        call,
+        LIFECYCLE_CONFIG,
+        name,
+        arn,
+        params,
+        status=None,
+        data=data,
+        duplicate=validation(
             f"Unable to create Notebook Instance Lifecycle Config {arn}. "
             "(Details: Notebook Instance Lifecycle Config already exists.)"
-        ) from None
-    forget(call)
+        ),
+    )
     return {"NotebookInstanceLifecycleConfigArn": arn}
 
 

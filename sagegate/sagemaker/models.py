@@ -9,9 +9,17 @@ from typing import Any
 from sagegate.protocol.registry import Call, registry
 from sagegate.sagemaker import arns, conditions, passrole
 from sagegate.sagemaker.arns import MODEL
-from sagegate.sagemaker.common import fetch, forget, list_page, public, result, tag_pairs, tags_of
-from sagegate.sagemaker.errors import tag_limits, validation
-from sagegate.store import AlreadyExists, NotFound, SageMakerResource
+from sagegate.sagemaker.common import (
+    create,
+    fetch,
+    forget,
+    list_page,
+    public,
+    result,
+    tags_of,
+)
+from sagegate.sagemaker.errors import validation
+from sagegate.store import NotFound, SageMakerResource
 
 _NAME = MODEL.name_member
 
@@ -36,22 +44,16 @@ def create_model(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         raise validation("Either PrimaryContainer or Containers must be specified.")
     data = {k: v for k, v in params.items() if k not in (_NAME, "Tags")}
     data.setdefault("EnableNetworkIsolation", False)
-    try:
-        with tag_limits():
-            call.store.create_sagemaker_resource(
-                account_id=call.caller.account_id,
-                region=call.region,
-                resource_type=MODEL.type,
-                name=name,
-                arn=arn,
-                status=None,
-                data=data,
-                now=call.now,
-                tags=tag_pairs(params),
-            )
-    except AlreadyExists:
-        raise validation(f'Cannot create already existing model "{arn}".') from None
-    forget(call)
+    create(
+        call,
+        MODEL,
+        name,
+        arn,
+        params,
+        status=None,
+        data=data,
+        duplicate=validation(f'Cannot create already existing model "{arn}".'),
+    )
     return {"ModelArn": arn}
 
 

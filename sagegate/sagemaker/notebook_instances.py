@@ -17,9 +17,17 @@ from typing import Any
 from sagegate.protocol.registry import Call, registry
 from sagegate.sagemaker import arns, conditions, execution, passrole, states
 from sagegate.sagemaker.arns import LIFECYCLE_CONFIG, NOTEBOOK
-from sagegate.sagemaker.common import fetch, forget, list_page, public, result, tag_pairs, tags_of
-from sagegate.sagemaker.errors import tag_limits, validation, wrong_status
-from sagegate.store import AlreadyExists, NotFound, SageMakerResource
+from sagegate.sagemaker.common import (
+    create,
+    fetch,
+    forget,
+    list_page,
+    public,
+    result,
+    tags_of,
+)
+from sagegate.sagemaker.errors import validation, wrong_status
+from sagegate.store import NotFound, SageMakerResource
 
 _LABEL = NOTEBOOK.label
 
@@ -109,23 +117,17 @@ def create_notebook_instance(call: Call, params: dict[str, Any]) -> dict[str, An
             data[out] = params[member]
     if params.get("SubnetId"):
         data["NetworkInterfaceId"] = "eni-" + secrets.token_hex(8 + 1)[:17]
-    try:
-        with tag_limits():
-            call.store.create_sagemaker_resource(
-                account_id=call.caller.account_id,
-                region=call.region,
-                resource_type=NOTEBOOK.type,
-                name=name,
-                arn=arn,
-                status="Pending",
-                data=data,
-                now=call.now,
-                tags=tag_pairs(params),
-                replace_if=lambda old: states.is_gone(old, call.now),
-            )
-    except AlreadyExists:
-        raise validation(f"Cannot create a duplicate Notebook Instance ({arn})") from None
-    forget(call)
+    create(
+        call,
+        NOTEBOOK,
+        name,
+        arn,
+        params,
+        status="Pending",
+        data=data,
+        duplicate=validation(f"Cannot create a duplicate Notebook Instance ({arn})"),
+        replace_gone=True,
+    )
     return {"NotebookInstanceArn": arn}
 
 

@@ -12,9 +12,17 @@ from typing import Any
 from sagegate.protocol.registry import Call, registry
 from sagegate.sagemaker import arns, conditions, execution, passrole, states
 from sagegate.sagemaker.arns import PROCESSING_JOB
-from sagegate.sagemaker.common import fetch, forget, list_page, public, result, tag_pairs, tags_of
-from sagegate.sagemaker.errors import could_not_assume, in_use, tag_limits, validation
-from sagegate.store import AlreadyExists, NotFound, SageMakerResource
+from sagegate.sagemaker.common import (
+    create,
+    fetch,
+    forget,
+    list_page,
+    public,
+    result,
+    tags_of,
+)
+from sagegate.sagemaker.errors import could_not_assume, in_use, validation
+from sagegate.store import NotFound, SageMakerResource
 
 _NAME = PROCESSING_JOB.name_member
 
@@ -45,25 +53,19 @@ def create_processing_job(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     if held is None:
         raise could_not_assume(params["RoleArn"])
     data[execution.HELD] = held
-    try:
-        with tag_limits():
-            call.store.create_sagemaker_resource(
-                account_id=call.caller.account_id,
-                region=call.region,
-                resource_type=PROCESSING_JOB.type,
-                name=name,
-                arn=arn,
-                status="InProgress",
-                data=data,
-                now=call.now,
-                tags=tag_pairs(params),
-            )
-    except AlreadyExists:
-        raise in_use(
+    create(
+        call,
+        PROCESSING_JOB,
+        name,
+        arn,
+        params,
+        status="InProgress",
+        data=data,
+        duplicate=in_use(
             "Processing job names must be unique within an AWS account and region, and a "
             f"processing job with this name already exists ({arn})"
-        ) from None
-    forget(call)
+        ),
+    )
     return {"ProcessingJobArn": arn}
 
 

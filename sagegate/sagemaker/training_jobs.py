@@ -20,10 +20,18 @@ from typing import Any
 from sagegate.protocol.registry import Call, registry
 from sagegate.sagemaker import arns, conditions, execution, passrole, states
 from sagegate.sagemaker.arns import TRAINING_JOB
-from sagegate.sagemaker.common import fetch, forget, list_page, public, result, tag_pairs, tags_of
-from sagegate.sagemaker.errors import in_use, tag_limits, validation
+from sagegate.sagemaker.common import (
+    create,
+    fetch,
+    forget,
+    list_page,
+    public,
+    result,
+    tags_of,
+)
+from sagegate.sagemaker.errors import in_use, validation
 from sagegate.sagemaker.execution import FAILURE_REASON
-from sagegate.store import AlreadyExists, NotFound, SageMakerResource
+from sagegate.store import NotFound, SageMakerResource
 
 _NAME = TRAINING_JOB.name_member
 PHASES = (
@@ -126,25 +134,19 @@ def create_training_job(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     data.setdefault("EnableNetworkIsolation", False)
     data.setdefault("EnableInterContainerTrafficEncryption", False)
     data.setdefault("EnableManagedSpotTraining", False)
-    try:
-        with tag_limits():
-            call.store.create_sagemaker_resource(
-                account_id=call.caller.account_id,
-                region=call.region,
-                resource_type=TRAINING_JOB.type,
-                name=name,
-                arn=arn,
-                status="InProgress",
-                data=data,
-                now=call.now,
-                tags=tag_pairs(params),
-            )
-    except AlreadyExists:
-        raise in_use(
+    create(
+        call,
+        TRAINING_JOB,
+        name,
+        arn,
+        params,
+        status="InProgress",
+        data=data,
+        duplicate=in_use(
             "Training job names must be unique within an AWS account and region, and a training "
             f"job with this name already exists ({arn})"
-        ) from None
-    forget(call)
+        ),
+    )
     return {"TrainingJobArn": arn}
 
 
