@@ -8,21 +8,16 @@ import json
 import logging
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
 from sagegate.cli import policy as policy_cli
 from sagegate.cli import roles as roles_cli
 from sagegate.cli import sagemaker as sagemaker_cli
+from sagegate.cli.common import open_state, store_args
 from sagegate.server.settings import DEFAULT_PORT, Settings
 
 
-def _store_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", type=Path, default=Path(".sagegate"), help="state folder")
-    p.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: SQLite)")
-
-
 def _account_args(p: argparse.ArgumentParser) -> None:
-    _store_args(p)
+    store_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object for scripts")
     p.add_argument("--root-email")
     p.add_argument("--root-password")
@@ -38,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the API server")
-    _store_args(serve)
+    store_args(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     serve.add_argument("--workers", type=int, default=1)
@@ -87,10 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 def _create_account(args: argparse.Namespace, *, first: bool) -> int:
     from sagegate.cli.output import print_credentials
     from sagegate.iam.bootstrap import create_account
-    from sagegate.server.state import open_store
 
-    settings = Settings(data_dir=args.data_dir, database_url=args.database_url)
-    store = open_store(settings)
+    store = open_state(args)
     try:
         if first and store.account_count() > 0:
             print(

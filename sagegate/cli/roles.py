@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
+
+from sagegate.cli.common import account_of, open_state, store_args
 
 POLICY_NAME = "AWSRevokeOlderSessions"
 
@@ -53,27 +54,21 @@ def add_parser(sub: Any) -> None:
         help=f"deny every session of the role issued until now (inline policy {POLICY_NAME})",
     )
     revoke.add_argument("role", metavar="ROLE_NAME")
-    revoke.add_argument("--data-dir", type=Path, default=Path(".sagegate"), help="state folder")
-    revoke.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: SQLite)")
+    store_args(revoke)
     revoke.add_argument(
         "--account-id", default=None, help="the role's account (default: the only account)"
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from sagegate.server.settings import Settings
-    from sagegate.server.state import open_store
     from sagegate.store import NotFound
 
-    store = open_store(Settings(data_dir=args.data_dir, database_url=args.database_url))
+    store = open_state(args)
     try:
-        account = args.account_id
+        account = account_of(store, args.account_id)
         if account is None:
-            accounts = store.list_accounts()
-            if len(accounts) != 1:
-                print("sagegate: several accounts: name the role's with --account-id")
-                return 2
-            account = accounts[0].account_id
+            print("sagegate: several accounts: name the role's with --account-id")
+            return 2
         now = datetime.now(UTC)
         try:
             role = store.get_role(account, args.role)

@@ -20,8 +20,9 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
+
+from sagegate.cli.common import account_of, open_state, store_args
 
 TYPES = ("notebook-instance", "training-job", "processing-job", "model")
 
@@ -36,28 +37,18 @@ def add_parser(sub: Any) -> None:
         "(credential_process JSON)",
     )
     creds.add_argument("resource", metavar="ARN_OR_NAME")
-    creds.add_argument("--data-dir", type=Path, default=Path(".sagegate"), help="state folder")
-    creds.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: SQLite)")
+    store_args(creds)
     creds.add_argument("--account-id", default=None, help="the resource's account (for a name)")
     creds.add_argument("--region", default="us-east-1", help="the resource's region (for a name)")
     creds.add_argument("--type", choices=TYPES, default=None, help="the resource's kind")
 
 
-def _account(store: Any, given: str | None) -> str | None:
-    if given is not None:
-        return given
-    accounts = store.list_accounts()
-    return str(accounts[0].account_id) if len(accounts) == 1 else None
-
-
 def run(args: argparse.Namespace) -> int:
     from sagegate.sagemaker.credentials import NoCredentials, find, resource_credentials
-    from sagegate.server.settings import Settings
-    from sagegate.server.state import open_store
 
-    store = open_store(Settings(data_dir=args.data_dir, database_url=args.database_url))
+    store = open_state(args)
     try:
-        account = None if args.resource.startswith("arn:") else _account(store, args.account_id)
+        account = None if args.resource.startswith("arn:") else account_of(store, args.account_id)
         if not args.resource.startswith("arn:") and account is None:
             print(
                 "sagegate sagemaker credentials: the deployment has several accounts; "
