@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from sagegate.store import attachments, ids, inline_policies, tagging
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.errors import AlreadyExists, DeleteConflict, NotFound
-from sagegate.store.records import Page, PrincipalPolicies, Role
+from sagegate.store.records import Page, PrincipalPolicies, Role, Tags
 from sagegate.store.schema import (
     InstanceProfileRoleRow,
     ManagedPolicyRow,
@@ -49,6 +50,27 @@ _ROLE_BY_NAME = (
     .outerjoin(_RU, _RU.c.role_id == _R.c.role_id)
     .where(_R.c.account_id == bindparam("a"), _R.c.name_lower == bindparam("n"))
 )
+
+
+def _role(r: Any, tags: Tags, usage: Any) -> Role:
+    """The record of a role row (ORM or Core) with its tags and its usage row (or any object
+    with the usage columns, or None)."""
+    return Role(
+        account_id=r.account_id,
+        role_id=r.role_id,
+        name=r.name,
+        path=r.path,
+        arn=role_arn(r.account_id, r.path, r.name),
+        assume_role_policy_document=r.assume_role_policy_document,
+        max_session_duration=r.max_session_duration,
+        description=r.description,
+        permissions_boundary_arn=r.permissions_boundary_arn,
+        created_at=r.created_at,
+        tags=tags,
+        service_linked_to=usage.service_linked_to if usage else None,
+        last_used_at=usage.last_used_at if usage else None,
+        last_used_region=usage.last_used_region if usage else None,
+    )
 
 
 class RolesMixin(StoreBase):
@@ -86,28 +108,7 @@ class RolesMixin(StoreBase):
             .scalars()
             .all()
         }
-        out = []
-        for r in rows:
-            u = usage.get(r.role_id)
-            out.append(
-                Role(
-                    account_id=r.account_id,
-                    role_id=r.role_id,
-                    name=r.name,
-                    path=r.path,
-                    arn=role_arn(r.account_id, r.path, r.name),
-                    assume_role_policy_document=r.assume_role_policy_document,
-                    max_session_duration=r.max_session_duration,
-                    description=r.description,
-                    permissions_boundary_arn=r.permissions_boundary_arn,
-                    created_at=r.created_at,
-                    tags=tags.get(r.role_id, ()),
-                    service_linked_to=u.service_linked_to if u else None,
-                    last_used_at=u.last_used_at if u else None,
-                    last_used_region=u.last_used_region if u else None,
-                )
-            )
-        return out
+        return [_role(r, tags.get(r.role_id, ()), usage.get(r.role_id)) for r in rows]
 
     def _role_out(self, s: Session, row: RoleRow) -> Role:
         return self._roles_out(s, [row])[0]
@@ -173,22 +174,7 @@ class RolesMixin(StoreBase):
             if r is None:
                 raise NotFound("role", name)
             tags = self._tags_core(conn, ROLE_TAG, r.role_id)
-        return Role(
-            account_id=r.account_id,
-            role_id=r.role_id,
-            name=r.name,
-            path=r.path,
-            arn=role_arn(r.account_id, r.path, r.name),
-            assume_role_policy_document=r.assume_role_policy_document,
-            max_session_duration=r.max_session_duration,
-            description=r.description,
-            permissions_boundary_arn=r.permissions_boundary_arn,
-            created_at=r.created_at,
-            tags=tags,
-            service_linked_to=r.service_linked_to,
-            last_used_at=r.last_used_at,
-            last_used_region=r.last_used_region,
-        )
+        return _role(r, tags, r)
 
     def get_role_by_id(self, role_id: str) -> Role:
         with self._read() as s:

@@ -44,21 +44,6 @@ _SORT_COLUMNS = {
 Change = Callable[[SageMakerResource], tuple[str | None, Mapping[str, Any]] | None]
 
 
-def _to_record(row: SageMakerResourceRow, tags: Tags = ()) -> SageMakerResource:
-    return SageMakerResource(
-        arn=row.arn,
-        account_id=row.account_id,
-        region=row.region,
-        resource_type=row.resource_type,
-        name=row.name,
-        status=row.status,
-        data=json.loads(row.data),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        tags=tags,
-    )
-
-
 _COLUMNS = (
     SageMakerResourceRow.arn,
     SageMakerResourceRow.account_id,
@@ -88,22 +73,24 @@ def _from_columns(r: Any, tags: Tags = ()) -> SageMakerResource:
 
 
 _T = SageMakerResourceRow
-_GET = (
+# A resource with its tags: one row per tag, or one with NULL tag columns (see `_with_tags`).
+_WITH_TAGS = (
     select(*_COLUMNS, TagRow.key, TagRow.value)
     .outerjoin(TagRow, and_(TagRow.entity_type == TAG_ENTITY, TagRow.entity_id == _T.arn))
-    .where(
-        _T.account_id == bindparam("a"),
-        _T.region == bindparam("r"),
-        _T.resource_type == bindparam("t"),
-        _T.name_lower == bindparam("n"),
-    )
     .order_by(TagRow.position, TagRow.key)
 )
+_GET = _WITH_TAGS.where(
+    _T.account_id == bindparam("a"),
+    _T.region == bindparam("r"),
+    _T.resource_type == bindparam("t"),
+    _T.name_lower == bindparam("n"),
+)
+_BY_ARN = _WITH_TAGS.where(_T.arn == bindparam("arn_"), _T.resource_type != _KEY_TYPE)
 _LIST_CACHE: dict[tuple[Any, ...], Any] = {}
 
 
 def _with_tags(rows: Sequence[Any]) -> SageMakerResource:
-    """A resource from the rows of `_GET` (one per tag, or one with NULL tag columns)."""
+    """A resource from the rows of a `_WITH_TAGS` query."""
     return _from_columns(rows[0], tuple((r[-2], r[-1]) for r in rows if r[-2] is not None))
 
 
@@ -278,12 +265,9 @@ class SageMakerMixin(StoreBase):
 
     def find_sagemaker_resource(self, arn: str) -> SageMakerResource | None:
         """The resource with this ARN (with its tags), or None."""
-        with self._read() as s:
-            row = s.get(SageMakerResourceRow, arn)
-            if row is None or row.resource_type == _KEY_TYPE:
-                return None
-            tags = self._tags_of(s, TAG_ENTITY, [arn]).get(arn, ())
-            return _to_record(row, tags)
+        with self._engine.connect() as conn:
+            rows = conn.execute(_BY_ARN, {"arn_": arn}).all()
+        return _with_tags(rows) if rows else None
 
     @cached_read(scope=lambda self, a, r, t, *args, **kwargs: ("sagemaker-list", a, r, t))
     def list_sagemaker_resources(
