@@ -37,7 +37,7 @@ from sagegate.store.engine import write_engine
 from sagegate.store.errors import InvalidMarker, NotFound
 from sagegate.store.keyring import Keyring
 from sagegate.store.passwords import Passwords
-from sagegate.store.read_cache import ReadCache, Scope, cached_read  # noqa: F401  (re-exported)
+from sagegate.store.read_cache import ReadCache, Scope
 from sagegate.store.records import Tags, User
 from sagegate.store.schema import AccountRow, ManagedPolicyRow, MetaRow, TagRow, UserRow
 
@@ -86,11 +86,6 @@ _TAGS_OF = (
     select(_T.c.entity_id, _T.c.key, _T.c.value)
     .where(_T.c.entity_type == bindparam("t"), _T.c.entity_id.in_(bindparam("ids", expanding=True)))
     .order_by(_T.c.entity_id, _T.c.position, _T.c.key)
-)
-_TAGS_OF_ONE = (
-    select(_T.c.key, _T.c.value)
-    .where(_T.c.entity_type == bindparam("t"), _T.c.entity_id == bindparam("i"))
-    .order_by(_T.c.position, _T.c.key)
 )
 
 
@@ -333,8 +328,7 @@ class StoreBase:
 
     @staticmethod
     def _tags_core(conn: Connection, entity_type: str, entity_id: str) -> Tags:
-        rows = conn.execute(_TAGS_OF_ONE, {"t": entity_type, "i": entity_id}).all()
-        return tuple((key, value) for key, value in rows)
+        return StoreBase._tags_core_of(conn, entity_type, [entity_id]).get(entity_id, ())
 
     @staticmethod
     def _to_user(row: Any, tags: Tags = ()) -> User:

@@ -15,8 +15,9 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sagegate.store import ids
-from sagegate.store.base import StoreBase, cached_read, utcnow
+from sagegate.store.base import StoreBase, utcnow
 from sagegate.store.errors import LimitExceeded, NotFound
+from sagegate.store.read_cache import cached_read
 from sagegate.store.records import AccessKey, AccessKeyLastUsed, KeyRecord, KeyStatus
 from sagegate.store.schema import AccessKeyRow, UserRow
 from sagegate.store.users import user_scope

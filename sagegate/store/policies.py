@@ -30,7 +30,6 @@ from sqlalchemy.exc import IntegrityError
 
 from sagegate.store import attachments, ids, inline_policies
 from sagegate.store.base import (
-    cached_read,
     utcnow,
 )
 from sagegate.store.errors import AlreadyExists, NotFound
@@ -44,6 +43,7 @@ from sagegate.store.managed_policies import (
     to_policy,
     with_counts,
 )
+from sagegate.store.read_cache import cached_read
 from sagegate.store.records import (
     ManagedPolicy,
     Page,

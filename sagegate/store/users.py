@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sagegate.store import ids, tagging
 from sagegate.store.base import (
     StoreBase,
-    cached_read,
     check_max_items,
     decode_marker,
     encode_marker,
@@ -29,6 +28,7 @@ from sagegate.store.errors import (
     NotFound,
 )
 from sagegate.store.naming import rename
+from sagegate.store.read_cache import Scope, cached_read
 from sagegate.store.records import Page, User
 from sagegate.store.schema import (
     AccessKeyRow,
@@ -77,8 +77,8 @@ def user_scope(account_id: str, name: str | None) -> tuple[str, str, str | None]
     return ("user", account_id, None if name is None else name.lower())
 
 
-def _created_or_deleted(account_id: str, name: str) -> tuple[tuple[str, ...], ...]:
-    return (user_scope(account_id, name), ("users", account_id))  # type: ignore[return-value]
+def _created_or_deleted(account_id: str, name: str) -> tuple[Scope, ...]:
+    return (user_scope(account_id, name), ("users", account_id))
 
 
 def _has(table: Any) -> Any:
