@@ -67,7 +67,8 @@ class Deployment:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _db_args(self) -> list[str]:
+    def store_args(self) -> list[str]:
+        """`--data-dir` (and `--database-url`) of this deployment, for `sagegate` commands."""
         args = ["--data-dir", str(self.data_dir)]
         if self.database_url:
             args += ["--database-url", self.database_url]
@@ -79,19 +80,19 @@ class Deployment:
         )
 
     def init(self, *extra: str) -> dict[str, Any]:
-        out = self.run_cli("init", *self._db_args(), "--json", *extra)
+        out = self.run_cli("init", *self.store_args(), "--json", *extra)
         self.account = json.loads(out.stdout)
         return self.account
 
     def create_account(self, *extra: str) -> dict[str, Any]:
-        out = self.run_cli("account", "create", *self._db_args(), "--json", *extra)
+        out = self.run_cli("account", "create", *self.store_args(), "--json", *extra)
         return dict(json.loads(out.stdout))
 
     def start(self) -> None:
         self.log_path = self.data_dir / f"serve-{self.port}.log"
         with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(
-                [SAGEGATE, "serve", *self._db_args(), "--port", str(self.port)]
+                [SAGEGATE, "serve", *self.store_args(), "--port", str(self.port)]
                 + ["--log-level", "info", "--workers", str(self.workers)],
                 stdout=log,
                 stderr=subprocess.STDOUT,

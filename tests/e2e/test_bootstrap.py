@@ -37,7 +37,7 @@ def test_init_json_creates_root_and_admin(fresh: Deployment) -> None:
 def test_init_twice_refuses_and_account_create_adds(fresh: Deployment) -> None:
     first = fresh.init("--root-password", "Correct-Horse-9")
     assert first["root_password"] == "Correct-Horse-9"
-    again = fresh.run_cli("init", *fresh._db_args(), "--json", check=False)
+    again = fresh.run_cli("init", *fresh.store_args(), "--json", check=False)
     assert again.returncode == 1
     assert "already has an account" in again.stderr
 
@@ -51,7 +51,7 @@ def test_init_twice_refuses_and_account_create_adds(fresh: Deployment) -> None:
 
 
 def test_root_access_key_only_when_asked_with_warning(fresh: Deployment) -> None:
-    out = fresh.run_cli("init", *fresh._db_args(), "--json", "--root-access-key")
+    out = fresh.run_cli("init", *fresh.store_args(), "--json", "--root-access-key")
     assert "warning" in out.stderr.lower()
     import json
 
@@ -68,7 +68,7 @@ def test_root_access_key_only_when_asked_with_warning(fresh: Deployment) -> None
 
 def test_first_serve_of_empty_folder_bootstraps_and_prints_once(fresh: Deployment) -> None:
     port = fresh.port
-    args = [SAGEGATE, "serve", *fresh._db_args(), "--port", str(port)]
+    args = [SAGEGATE, "serve", *fresh.store_args(), "--port", str(port)]
     with subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as proc:

@@ -48,16 +48,9 @@ def _transitions() -> Iterator[None]:
         os.environ["SAGEGATE_SAGEMAKER_TRANSITION_SECONDS"] = old
 
 
-def store_args(d: Deployment) -> list[str]:
-    args = ["--data-dir", str(d.data_dir)]
-    if d.database_url:
-        args += ["--database-url", d.database_url]
-    return args
-
-
 def held(d: Deployment, resource: str, *extra: str) -> subprocess.CompletedProcess[str]:
     """`sagegate sagemaker credentials` for `resource` (not checked)."""
-    return d.run_cli("sagemaker", "credentials", *store_args(d), *extra, resource, check=False)
+    return d.run_cli("sagemaker", "credentials", *d.store_args(), *extra, resource, check=False)
 
 
 def held_credentials(d: Deployment, resource: str, *extra: str) -> Credentials:
@@ -135,7 +128,7 @@ def test_notebook_holds_the_role_credentials(deployment: Deployment, tmp_path: P
     assert me["UserId"] == f"{role_id}:SageMaker"
     # The AWS CLI takes the command as a credential_process.
     config = tmp_path / "config"
-    command = " ".join([SAGEGATE, "sagemaker", "credentials", *store_args(deployment), arn])
+    command = " ".join([SAGEGATE, "sagemaker", "credentials", *deployment.store_args(), arn])
     config.write_text(f"[profile notebook]\ncredential_process = {command}\nregion = us-east-1\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
         "AWS_CONFIG_FILE": str(config),

@@ -474,9 +474,7 @@ def test_revoke_sessions_command(deployment: Deployment, account: str) -> None:
     arn = make_role(deployment, role, trust(f"arn:aws:iam::{account}:root"), allow("iam:ListUsers"))
     old = session(deployment.client("sts").assume_role(RoleArn=arn, RoleSessionName="old"))
     deployment.client("iam", old).list_users()
-    store = ["--data-dir", str(deployment.data_dir), "--account-id", account]
-    if deployment.database_url:
-        store += ["--database-url", deployment.database_url]
+    store = [*deployment.store_args(), "--account-id", account]
     out = deployment.run_cli("role", "revoke-sessions", *store, role)
     assert f"Sessions of {arn} issued before" in out.stdout
     with pytest.raises(ClientError) as e:
