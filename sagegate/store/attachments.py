@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sagegate.store.base import check_max_items, decode_marker, encode_marker
 from sagegate.store.errors import LimitExceeded, NotFound
 from sagegate.store.records import Page
-from sagegate.store.schema import ManagedPolicyRow
+from sagegate.store.schema import ManagedPolicyRow, PolicyVersionRow
 
 
 def attach(
@@ -95,3 +95,50 @@ def attached_page(
         items=tuple((name, arn) for _, name, arn in page),
         marker=encode_marker(page[-1][0], page[-1][2]) if more else None,
     )
+
+
+# -- what a principal's attachments amount to (the authorizer's cache-miss path) ----------------
+
+
+def default_versions(attached: ColumnElement[bool]) -> tuple[Any, Any]:
+    """Two statements giving (ARN, default version id, document, is attached) of the managed
+    policies `attached` selects: alone, and together with the permissions boundary named by the
+    bind parameter `b`. Built once by each caller (they take bind parameters)."""
+
+    def managed(wanted: ColumnElement[bool]) -> Any:
+        return (
+            select(
+                ManagedPolicyRow.arn,
+                PolicyVersionRow.version_id,
+                PolicyVersionRow.document,
+                attached.label("attached"),
+            )
+            .join(
+                PolicyVersionRow,
+                and_(
+                    PolicyVersionRow.policy_arn == ManagedPolicyRow.arn,
+                    PolicyVersionRow.version_id == ManagedPolicyRow.default_version_id,
+                ),
+            )
+            .where(wanted)
+            .order_by(ManagedPolicyRow.arn)
+        )
+
+    return managed(attached), managed(or_(attached, ManagedPolicyRow.arn == bindparam("b")))
+
+
+Versioned = tuple[str, str, str]
+
+
+def effective(
+    conn: Any, statements: tuple[Any, Any], params: dict[str, Any], boundary_arn: str | None
+) -> tuple[tuple[Versioned, ...], Versioned | None]:
+    """Run the `default_versions` statement that fits: (attached policies, boundary or None)."""
+    without, with_boundary = statements
+    if boundary_arn is None:
+        rows = conn.execute(without, params).all()
+    else:
+        rows = conn.execute(with_boundary, {**params, "b": boundary_arn}).all()
+    managed = tuple((arn, vid, doc) for arn, vid, doc, is_on in rows if is_on)
+    boundary = next(((arn, vid, doc) for arn, vid, doc, _ in rows if arn == boundary_arn), None)
+    return managed, boundary

@@ -15,14 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     String,
     and_,
     bindparam,
     cast,
     literal,
     null,
-    or_,
     select,
     union_all,
 )
@@ -73,7 +71,7 @@ _USER_POLICY_DOCUMENT = select(_UIP.c.document).where(
 
 
 @functools.cache
-def _principal_statements() -> tuple[Any, Any, Any]:
+def _principal_statements() -> tuple[Any, tuple[Any, Any]]:
     """The two queries of `principal_policies_for_user`, built once (bind parameters `u`, the
     user id, and `b`, the boundary's ARN): its own and its groups' inline policies with the
     boundary ARN; the default versions of the attached managed policies (and of the boundary)."""
@@ -114,27 +112,7 @@ def _principal_statements() -> tuple[Any, Any, Any]:
             GroupPolicyAttachmentRow.group_id.in_(group_ids)
         )
     )
-
-    def managed(wanted: ColumnElement[bool]) -> Any:
-        return (
-            select(
-                ManagedPolicyRow.arn,
-                PolicyVersionRow.version_id,
-                PolicyVersionRow.document,
-                attached.label("attached"),
-            )
-            .join(
-                PolicyVersionRow,
-                and_(
-                    PolicyVersionRow.policy_arn == ManagedPolicyRow.arn,
-                    PolicyVersionRow.version_id == ManagedPolicyRow.default_version_id,
-                ),
-            )
-            .where(wanted)
-            .order_by(ManagedPolicyRow.arn)
-        )
-
-    return inline, managed(attached), managed(or_(attached, ManagedPolicyRow.arn == bindparam("b")))
+    return inline, attachments.default_versions(attached)
 
 
 class PoliciesMixin(ManagedPoliciesMixin):
@@ -419,7 +397,7 @@ class PoliciesMixin(ManagedPoliciesMixin):
         """The user's inline policies and its groups', the managed policies attached to the user
         or its groups (default versions, each once) and the permissions boundary, in two
         queries. Group inline policies are labelled "group/NAME" in `inline_owners`."""
-        inline_stmt, managed_stmt, managed_or_boundary_stmt = _principal_statements()
+        inline_stmt, managed_stmts = _principal_statements()
         with self._engine.connect() as conn:
             rows = conn.execute(inline_stmt, {"u": user_id}).all()
             if not rows or rows[0].rank != 0:
@@ -431,16 +409,9 @@ class PoliciesMixin(ManagedPoliciesMixin):
                 for r in rows
                 if r.name is not None
             ]
-            if boundary_arn is None:
-                managed_rows = conn.execute(managed_stmt, {"u": user_id}).all()
-            else:
-                managed_rows = conn.execute(
-                    managed_or_boundary_stmt, {"u": user_id, "b": boundary_arn}
-                ).all()
-        managed = tuple((arn, vid, doc) for arn, vid, doc, is_on in managed_rows if is_on)
-        boundary = next(
-            ((arn, vid, doc) for arn, vid, doc, _ in managed_rows if arn == boundary_arn), None
-        )
+            managed, boundary = attachments.effective(
+                conn, managed_stmts, {"u": user_id}, boundary_arn
+            )
         return PrincipalPolicies(
             inline=tuple(inline),
             managed=managed,

@@ -10,13 +10,14 @@ service-linked role; every role has one such row.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,6 @@ from sagegate.store.records import Page, PrincipalPolicies, Role, Tags
 from sagegate.store.schema import (
     InstanceProfileRoleRow,
     ManagedPolicyRow,
-    PolicyVersionRow,
     RoleInlinePolicyRow,
     RolePolicyAttachmentRow,
     RoleRow,
@@ -71,6 +71,24 @@ def _role(r: Any, tags: Tags, usage: Any) -> Role:
         last_used_at=usage.last_used_at if usage else None,
         last_used_region=usage.last_used_region if usage else None,
     )
+
+
+@functools.cache
+def _role_policy_statements() -> tuple[Any, tuple[Any, Any]]:
+    """The two queries of `principal_policies_for_role` (bind parameter `r`, the role id)."""
+    role_id = bindparam("r")
+    inline = (
+        select(
+            RoleRow.permissions_boundary_arn, RoleInlinePolicyRow.name, RoleInlinePolicyRow.document
+        )
+        .outerjoin(RoleInlinePolicyRow, RoleInlinePolicyRow.role_id == RoleRow.role_id)
+        .where(RoleRow.role_id == role_id)
+        .order_by(RoleInlinePolicyRow.name_lower)
+    )
+    attached = ManagedPolicyRow.arn.in_(
+        select(RolePolicyAttachmentRow.policy_arn).where(RolePolicyAttachmentRow.role_id == role_id)
+    )
+    return inline, attachments.default_versions(attached)
 
 
 class RolesMixin(StoreBase):
@@ -414,48 +432,16 @@ class RolesMixin(StoreBase):
     def principal_policies_for_role(self, role_id: str) -> PrincipalPolicies:
         """The role's inline policies, attached managed policies (default versions) and
         permissions boundary, in two queries."""
+        inline_stmt, managed_stmts = _role_policy_statements()
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    RoleRow.permissions_boundary_arn,
-                    RoleInlinePolicyRow.name,
-                    RoleInlinePolicyRow.document,
-                )
-                .outerjoin(RoleInlinePolicyRow, RoleInlinePolicyRow.role_id == RoleRow.role_id)
-                .where(RoleRow.role_id == role_id)
-                .order_by(RoleInlinePolicyRow.name_lower)
-            ).all()
+            rows = conn.execute(inline_stmt, {"r": role_id}).all()
             if not rows:
                 raise NotFound("role", role_id, f"The role with id {role_id} cannot be found.")
             boundary_arn = rows[0][0]
             inline = tuple((name, doc) for _, name, doc in rows if name is not None)
-            attached_arns = select(RolePolicyAttachmentRow.policy_arn).where(
-                RolePolicyAttachmentRow.role_id == role_id
+            managed, boundary = attachments.effective(
+                conn, managed_stmts, {"r": role_id}, boundary_arn
             )
-            wanted: ColumnElement[bool] = ManagedPolicyRow.arn.in_(attached_arns)
-            if boundary_arn is not None:
-                wanted = or_(wanted, ManagedPolicyRow.arn == boundary_arn)
-            managed_rows = conn.execute(
-                select(
-                    ManagedPolicyRow.arn,
-                    PolicyVersionRow.version_id,
-                    PolicyVersionRow.document,
-                    ManagedPolicyRow.arn.in_(attached_arns).label("attached"),
-                )
-                .join(
-                    PolicyVersionRow,
-                    and_(
-                        PolicyVersionRow.policy_arn == ManagedPolicyRow.arn,
-                        PolicyVersionRow.version_id == ManagedPolicyRow.default_version_id,
-                    ),
-                )
-                .where(wanted)
-                .order_by(ManagedPolicyRow.arn)
-            ).all()
-        managed = tuple((arn, vid, doc) for arn, vid, doc, attached in managed_rows if attached)
-        boundary = next(
-            ((arn, vid, doc) for arn, vid, doc, _ in managed_rows if arn == boundary_arn), None
-        )
         return PrincipalPolicies(
             inline=inline, managed=managed, boundary=boundary, boundary_arn=boundary_arn
         )
