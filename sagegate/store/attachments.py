@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sagegate.store.base import check_max_items, decode_marker, encode_marker
+from sagegate.store.driver import Driver, Prepared
 from sagegate.store.errors import LimitExceeded, NotFound
 from sagegate.store.records import Page
 from sagegate.store.schema import ManagedPolicyRow, PolicyVersionRow
@@ -100,7 +101,7 @@ def attached_page(
 # -- what a principal's attachments amount to (the authorizer's cache-miss path) ----------------
 
 
-def default_versions(attached: ColumnElement[bool]) -> tuple[Any, Any]:
+def default_versions(attached: ColumnElement[bool]) -> tuple[Prepared, Prepared]:
     """Two statements giving (ARN, default version id, document, is attached) of the managed
     policies `attached` selects: alone, and together with the permissions boundary named by the
     bind parameter `b`. Built once by each caller (they take bind parameters)."""
@@ -124,21 +125,26 @@ def default_versions(attached: ColumnElement[bool]) -> tuple[Any, Any]:
             .order_by(ManagedPolicyRow.arn)
         )
 
-    return managed(attached), managed(or_(attached, ManagedPolicyRow.arn == bindparam("b")))
+    return Prepared(managed(attached)), Prepared(
+        managed(or_(attached, ManagedPolicyRow.arn == bindparam("b")))
+    )
 
 
 Versioned = tuple[str, str, str]
 
 
 def effective(
-    conn: Any, statements: tuple[Any, Any], params: dict[str, Any], boundary_arn: str | None
+    db: Driver,
+    statements: tuple[Prepared, Prepared],
+    params: dict[str, Any],
+    boundary_arn: str | None,
 ) -> tuple[tuple[Versioned, ...], Versioned | None]:
     """Run the `default_versions` statement that fits: (attached policies, boundary or None)."""
     without, with_boundary = statements
     if boundary_arn is None:
-        rows = conn.execute(without, params).all()
+        rows = db.execute(without, params)
     else:
-        rows = conn.execute(with_boundary, {**params, "b": boundary_arn}).all()
+        rows = db.execute(with_boundary, {**params, "b": boundary_arn})
     managed = tuple((arn, vid, doc) for arn, vid, doc, is_on in rows if is_on)
     boundary = next(((arn, vid, doc) for arn, vid, doc, _ in rows if arn == boundary_arn), None)
     return managed, boundary

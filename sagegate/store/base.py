@@ -26,18 +26,19 @@ import contextlib
 import json
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
+from sagegate.store.driver import Driver, Prepared, Transactions
 from sagegate.store.engine import write_engine
 from sagegate.store.errors import InvalidMarker, NotFound
 from sagegate.store.keyring import Keyring
 from sagegate.store.passwords import Passwords
-from sagegate.store.read_cache import ReadCache, Scope
+from sagegate.store.read_cache import Answer, ReadCache, Scope
 from sagegate.store.records import Tags, User
 from sagegate.store.schema import AccountRow, ManagedPolicyRow, MetaRow, TagRow, UserRow
 
@@ -49,27 +50,31 @@ _EPOCH_SQL = f"SELECT key, value FROM meta WHERE key IN ('{EPOCH_KEY}', '{DATA_E
 
 # Core statements on the table, built once: no ORM session synchronisation on every write.
 _META = MetaRow.__table__
-_BUMP_DATA = (
+_BUMP_DATA = Prepared(
     _META.update()
     .where(_META.c.key == DATA_EPOCH_KEY)
     .values(value=_META.c.value + 1)
     .returning(_META.c.value)
 )
-_BUMP_AUTHZ = _META.update().where(_META.c.key == EPOCH_KEY).values(value=_META.c.value + 1)
+_BUMP_AUTHZ = Prepared(
+    _META.update().where(_META.c.key == EPOCH_KEY).values(value=_META.c.value + 1)
+)
 
 
 # The shared lookups, built once (statement construction costs more than SQLite's execution).
 _ACCOUNT = select(AccountRow).where(AccountRow.account_id == bindparam("a"))
 _ACCOUNT_FOR_UPDATE = _ACCOUNT.with_for_update()
-_ACCOUNT_EXISTS = select(AccountRow.__table__.c.account_id).where(
-    AccountRow.__table__.c.account_id == bindparam("a")
+_ACCOUNT_EXISTS = Prepared(
+    select(AccountRow.__table__.c.account_id).where(
+        AccountRow.__table__.c.account_id == bindparam("a")
+    )
 )
 _USER = select(UserRow).where(
     UserRow.account_id == bindparam("a"), UserRow.name_lower == bindparam("n")
 )
 _USER_FOR_UPDATE = _USER.with_for_update()
 _U = UserRow.__table__
-_USER_CORE = select(
+_USER_COLUMNS = select(
     _U.c.user_id,
     _U.c.account_id,
     _U.c.name,
@@ -77,12 +82,15 @@ _USER_CORE = select(
     _U.c.created_at,
     _U.c.permissions_boundary_arn,
 ).where(_U.c.account_id == bindparam("a"), _U.c.name_lower == bindparam("n"))
-_USER_CORE_FOR_UPDATE = _USER_CORE.with_for_update()
-_POLICY_OWNER = select(ManagedPolicyRow.__table__.c.account_id).where(
-    ManagedPolicyRow.__table__.c.arn == bindparam("arn")
+_USER_CORE = Prepared(_USER_COLUMNS)
+_USER_CORE_FOR_UPDATE = Prepared(_USER_COLUMNS.with_for_update())
+_POLICY_OWNER = Prepared(
+    select(ManagedPolicyRow.__table__.c.account_id).where(
+        ManagedPolicyRow.__table__.c.arn == bindparam("arn")
+    )
 )
 _T = TagRow.__table__
-_TAGS_OF = (
+_TAGS_OF = Prepared(
     select(_T.c.entity_id, _T.c.key, _T.c.value)
     .where(_T.c.entity_type == bindparam("t"), _T.c.entity_id.in_(bindparam("ids", expanding=True)))
     .order_by(_T.c.entity_id, _T.c.position, _T.c.key)
@@ -123,6 +131,7 @@ class StoreBase:
     def __init__(self, engine: Engine, keyring: Keyring, passwords: Passwords) -> None:
         self._engine = engine
         self._write_engine = write_engine(engine)
+        self._transaction = Transactions(engine)
         self._keyring = keyring
         self._passwords = passwords
         self._epoch_lock = threading.Lock()
@@ -157,7 +166,7 @@ class StoreBase:
         data_epoch = None
         try:
             with Session(self._write_engine, expire_on_commit=False) as s, s.begin():
-                data_epoch = self._bump(s.connection(), bump, authz)
+                data_epoch = self._bump(Driver.of(s.connection()), bump, authz)
                 yield s
         except BaseException:
             self._read_cache.drop_all()
@@ -166,31 +175,47 @@ class StoreBase:
 
     @contextmanager
     def _write_core(
-        self, *, authz: bool = True, scopes: Sequence[Scope] | None = None
-    ) -> Iterator[Connection]:
-        """`_write` for the hot write paths written with Core statements only: the same one
-        transaction and epochs, without an ORM session around it."""
+        self,
+        *,
+        authz: bool = True,
+        scopes: Sequence[Scope] | None = None,
+        answers: Sequence[Answer] = (),
+    ) -> Iterator[Driver]:
+        """`_write` for the hot write paths, written with `Prepared` statements only: the same
+        one transaction and epochs, run on the driver's cursor (see `driver`). `answers`: reads
+        whose answer the write knows (`cached_read`'s `answer`), kept in the read cache after the
+        commit when nobody else wrote meanwhile (a user just created is about to be used)."""
         try:
-            with self._write_engine.begin() as conn:
-                data_epoch = self._bump(conn, True, authz)
-                yield conn
+            with self._transaction(write=True) as db:
+                data_epoch = self._bump(db, True, authz)
+                yield db
         except BaseException:
             self._read_cache.drop_all()
             raise
-        self._written(data_epoch, authz, scopes)
+        self._written(data_epoch, authz, scopes, answers)
+
+    def _read_core(self) -> AbstractContextManager[Driver]:
+        """A read of the hot paths: one snapshot, `Prepared` statements (see `driver`)."""
+        return self._transaction(write=False)
 
     @staticmethod
-    def _bump(conn: Connection, bump: bool, authz: bool) -> int | None:
+    def _bump(db: Driver, bump: bool, authz: bool) -> int | None:
         """Move the epochs a write moves, first thing in its transaction (the data epoch's row
         lock serialises writers); the new data epoch, or None."""
         if not bump:
             return None
-        data_epoch: int = conn.execute(_BUMP_DATA).scalar_one()
+        data_epoch: int = db.execute(_BUMP_DATA).scalar_one()
         if authz:
-            conn.execute(_BUMP_AUTHZ)
+            db.execute(_BUMP_AUTHZ)
         return data_epoch
 
-    def _written(self, data_epoch: int | None, authz: bool, scopes: Sequence[Scope] | None) -> None:
+    def _written(
+        self,
+        data_epoch: int | None,
+        authz: bool,
+        scopes: Sequence[Scope] | None,
+        answers: Sequence[Answer] = (),
+    ) -> None:
         """After a commit: drop what the write may have changed from the read cache."""
         if scopes is None or authz or data_epoch is None:
             self._read_cache.drop_all()
@@ -200,8 +225,11 @@ class StoreBase:
             if seen is not None and seen[1] == data_epoch - 1:
                 # Nobody else wrote since this process last looked: what changed is known.
                 self._cache_epoch = (seen[0], data_epoch)
-                self._read_cache.drop(scopes)
+                self._read_cache.drop(scopes, answers)
             else:
+                # Forget the epoch too: a write that committed before this one and reaches
+                # here after it must not take this one's epoch for "nobody else wrote".
+                self._cache_epoch = None
                 self._read_cache.drop_all()
 
     def _drop_read_cache(self) -> None:
@@ -267,8 +295,8 @@ class StoreBase:
         return row
 
     @staticmethod
-    def _require_account(conn: Connection, account_id: str) -> None:
-        if conn.execute(_ACCOUNT_EXISTS, {"a": account_id}).first() is None:
+    def _require_account(db: Driver, account_id: str) -> None:
+        if db.execute(_ACCOUNT_EXISTS, {"a": account_id}).first() is None:
             raise NotFound("account", account_id)
 
     @staticmethod
@@ -280,11 +308,11 @@ class StoreBase:
         return row
 
     @staticmethod
-    def _user_core(conn: Connection, account_id: str, name: str, *, lock: bool = False) -> Any:
-        """The user's row as a Core row (the same attribute names as `UserRow`): for the hot
+    def _user_core(db: Driver, account_id: str, name: str, *, lock: bool = False) -> Any:
+        """The user's row as a named tuple (the same attribute names as `UserRow`): for the hot
         paths, which need no ORM object."""
         stmt = _USER_CORE_FOR_UPDATE if lock else _USER_CORE
-        row = conn.execute(stmt, {"a": account_id, "n": name.lower()}).first()
+        row = db.execute(stmt, {"a": account_id, "n": name.lower()}).first()
         if row is None:
             raise NotFound("user", name)
         return row
@@ -302,33 +330,31 @@ class StoreBase:
         return row
 
     @staticmethod
-    def _require_policy(conn: Connection, account_id: str, arn: str) -> None:
+    def _require_policy(db: Driver, account_id: str, arn: str) -> None:
         """`_policy_row` for Core paths: NotFound unless a managed policy visible to the
         account has this ARN."""
-        found = conn.execute(_POLICY_OWNER, {"arn": arn}).first()
+        found = db.execute(_POLICY_OWNER, {"arn": arn}).first()
         if found is None or found[0] not in ("aws", account_id):
             raise NotFound("policy", arn)
 
     @staticmethod
     def _tags_of(s: Session, entity_type: str, entity_ids: Sequence[str]) -> dict[str, Tags]:
-        return StoreBase._tags_core_of(s.connection(), entity_type, entity_ids)
+        return StoreBase._tags_core_of(Driver.of(s.connection()), entity_type, entity_ids)
 
     @staticmethod
-    def _tags_core_of(
-        conn: Connection, entity_type: str, entity_ids: Sequence[str]
-    ) -> dict[str, Tags]:
+    def _tags_core_of(db: Driver, entity_type: str, entity_ids: Sequence[str]) -> dict[str, Tags]:
         if not entity_ids:
             return {}
         out: dict[str, list[tuple[str, str]]] = {}
-        for entity_id, key, value in conn.execute(
+        for entity_id, key, value in db.execute(
             _TAGS_OF, {"t": entity_type, "ids": list(entity_ids)}
         ):
             out.setdefault(entity_id, []).append((key, value))
         return {k: tuple(v) for k, v in out.items()}
 
     @staticmethod
-    def _tags_core(conn: Connection, entity_type: str, entity_id: str) -> Tags:
-        return StoreBase._tags_core_of(conn, entity_type, [entity_id]).get(entity_id, ())
+    def _tags_core(db: Driver, entity_type: str, entity_id: str) -> Tags:
+        return StoreBase._tags_core_of(db, entity_type, [entity_id]).get(entity_id, ())
 
     @staticmethod
     def _to_user(row: Any, tags: Tags = ()) -> User:

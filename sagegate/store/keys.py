@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from sagegate.store import ids
 from sagegate.store.base import StoreBase, utcnow
+from sagegate.store.driver import Prepared
 from sagegate.store.errors import LimitExceeded, NotFound
 from sagegate.store.read_cache import cached_read
 from sagegate.store.records import AccessKey, AccessKeyLastUsed, KeyRecord, KeyStatus
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 ACCESS_KEYS_PER_USER = 2
 STATUSES = ("Active", "Inactive")
 
-_LOOKUP_KEY = (
+_LOOKUP_KEY = Prepared(
     select(
         AccessKeyRow.account_id,
         AccessKeyRow.user_id,
@@ -44,8 +45,8 @@ _K = AccessKeyRow.__table__
 _KEY_COLUMNS = select(_K.c.access_key_id, _K.c.status, _K.c.created_at).order_by(
     _K.c.created_at, _K.c.access_key_id
 )
-_USER_KEYS = _KEY_COLUMNS.where(_K.c.user_id == bindparam("u"))
-_ROOT_KEYS = _KEY_COLUMNS.where(_K.c.account_id == bindparam("a"), _K.c.user_id.is_(None))
+_USER_KEYS = Prepared(_KEY_COLUMNS.where(_K.c.user_id == bindparam("u")))
+_ROOT_KEYS = Prepared(_KEY_COLUMNS.where(_K.c.account_id == bindparam("a"), _K.c.user_id.is_(None)))
 
 
 def secret_aad(access_key_id: str) -> bytes:
@@ -102,14 +103,14 @@ class AccessKeysMixin(StoreBase):
     @cached_read(scope=lambda self, account_id, user_name: user_scope(account_id, user_name))
     def list_access_keys(self, account_id: str, user_name: str | None) -> tuple[AccessKey, ...]:
         """Keys of `user_name` (None: root), oldest first; NotFound for an unknown user."""
-        with self._engine.connect() as conn:
+        with self._read_core() as db:
             if user_name is None:
-                self._require_account(conn, account_id)
-                rows = conn.execute(_ROOT_KEYS, {"a": account_id}).all()
+                self._require_account(db, account_id)
+                rows = db.execute(_ROOT_KEYS, {"a": account_id})
                 name = None
             else:
-                user = self._user_core(conn, account_id, user_name)
-                rows = conn.execute(_USER_KEYS, {"u": user.user_id}).all()
+                user = self._user_core(db, account_id, user_name)
+                rows = db.execute(_USER_KEYS, {"u": user.user_id})
                 name = user.name
         return tuple(AccessKey(k, name, st, c) for k, st, c in rows)
 
@@ -146,8 +147,8 @@ class AccessKeysMixin(StoreBase):
 
         Raises `SealedDataError` if the secret cannot be opened (wrong or missing master key).
         """
-        with self._engine.connect() as conn:
-            row = conn.execute(_LOOKUP_KEY, {"k": key_id}).first()
+        with self._read_core() as db:
+            row = db.execute(_LOOKUP_KEY, {"k": key_id}).first()
         if row is None:
             return None
         account_id, user_id, sealed, status, created_at, name, path = row

@@ -12,7 +12,6 @@ import functools
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     String,
@@ -30,6 +29,7 @@ from sagegate.store import attachments, ids, inline_policies
 from sagegate.store.base import (
     utcnow,
 )
+from sagegate.store.driver import Prepared
 from sagegate.store.errors import AlreadyExists, NotFound
 from sagegate.store.managed_policies import (
     AWS,
@@ -65,13 +65,15 @@ SERVICE_ROLE_PATH = "/aws-service-role/"
 
 
 _UIP = UserInlinePolicyRow.__table__
-_USER_POLICY_DOCUMENT = select(_UIP.c.document).where(
-    _UIP.c.user_id == bindparam("u"), _UIP.c.name_lower == bindparam("n")
+_USER_POLICY_DOCUMENT = Prepared(
+    select(_UIP.c.document).where(
+        _UIP.c.user_id == bindparam("u"), _UIP.c.name_lower == bindparam("n")
+    )
 )
 
 
 @functools.cache
-def _principal_statements() -> tuple[Any, tuple[Any, Any]]:
+def _principal_statements() -> tuple[Prepared, tuple[Prepared, Prepared]]:
     """The two queries of `principal_policies_for_user`, built once (bind parameters `u`, the
     user id, and `b`, the boundary's ARN): its own and its groups' inline policies with the
     boundary ARN; the default versions of the attached managed policies (and of the boundary)."""
@@ -112,7 +114,7 @@ def _principal_statements() -> tuple[Any, tuple[Any, Any]]:
             GroupPolicyAttachmentRow.group_id.in_(group_ids)
         )
     )
-    return inline, attachments.default_versions(attached)
+    return Prepared(inline), attachments.default_versions(attached)
 
 
 class PoliciesMixin(ManagedPoliciesMixin):
@@ -134,9 +136,9 @@ class PoliciesMixin(ManagedPoliciesMixin):
     )
     def get_user_policy(self, account_id: str, user_name: str, policy_name: str) -> str:
         """The document of a user's inline policy (name matched case-insensitively)."""
-        with self._engine.connect() as conn:
-            user = self._user_core(conn, account_id, user_name)
-            found = conn.execute(
+        with self._read_core() as db:
+            user = self._user_core(db, account_id, user_name)
+            found = db.execute(
                 _USER_POLICY_DOCUMENT, {"u": user.user_id, "n": policy_name.lower()}
             ).first()
         if found is None:
@@ -398,8 +400,8 @@ class PoliciesMixin(ManagedPoliciesMixin):
         or its groups (default versions, each once) and the permissions boundary, in two
         queries. Group inline policies are labelled "group/NAME" in `inline_owners`."""
         inline_stmt, managed_stmts = _principal_statements()
-        with self._engine.connect() as conn:
-            rows = conn.execute(inline_stmt, {"u": user_id}).all()
+        with self._read_core() as db:
+            rows = db.execute(inline_stmt, {"u": user_id})
             if not rows or rows[0].rank != 0:
                 raise NotFound("user", user_id, f"The user with id {user_id} cannot be found.")
             boundary_arn, user_name = rows[0].boundary, rows[0].owner
@@ -410,7 +412,7 @@ class PoliciesMixin(ManagedPoliciesMixin):
                 if r.name is not None
             ]
             managed, boundary = attachments.effective(
-                conn, managed_stmts, {"u": user_id}, boundary_arn
+                db, managed_stmts, {"u": user_id}, boundary_arn
             )
         return PrincipalPolicies(
             inline=tuple(inline),

@@ -23,6 +23,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 Scope = tuple[Hashable, ...]
 
 MAX_ENTRIES = 50_000
+# (cache key, answer, scope) of a read whose answer a write knows.
+Answer = tuple[Hashable, Any, Scope]
 
 
 class ReadCache:
@@ -54,8 +56,9 @@ class ReadCache:
         with self._lock:
             self._clear()
 
-    def drop(self, scopes: Iterable[Scope]) -> None:
-        """Drop the entries of these scopes and every entry without a scope."""
+    def drop(self, scopes: Iterable[Scope], answers: Iterable[Answer] = ()) -> None:
+        """Drop the entries of these scopes and every entry without a scope; then keep
+        `answers`, the reads a write knows the answer of (see `Store._write_core(answers=)`)."""
         with self._lock:
             self.generation += 1
             for key in self._unscoped:
@@ -64,6 +67,9 @@ class ReadCache:
             for scope in scopes:
                 for key in self._by_scope.pop(scope, ()):
                     self._values.pop(key, None)
+            for key, value, scope in answers:
+                self._values[key] = value
+                self._by_scope.setdefault(scope, set()).add(key)
 
     def _clear(self) -> None:
         self.generation += 1
@@ -98,6 +104,13 @@ def cached_read(method: F | None = None, *, scope: Callable[..., Scope] | None =
             )
             return value
 
+        def answer(self: Any, value: Any, *args: Any) -> Answer:
+            """The cache entry of `value` as this read's answer for `args` (scoped reads
+            only): for a write that knows what the read will answer once it commits."""
+            assert scope is not None
+            return ((fn.__name__, args, ()), value, scope(self, *args))
+
+        wrapper.answer = answer  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate(method) if method is not None else decorate

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from sagegate.store import attachments, ids, inline_policies, tagging
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
+from sagegate.store.driver import Prepared
 from sagegate.store.errors import AlreadyExists, DeleteConflict, NotFound
 from sagegate.store.records import Page, PrincipalPolicies, Role, Tags
 from sagegate.store.schema import (
@@ -45,7 +46,7 @@ def role_arn(account_id: str, path: str, name: str) -> str:
 
 _R = RoleRow.__table__
 _RU = RoleUsageRow.__table__
-_ROLE_BY_NAME = (
+_ROLE_BY_NAME = Prepared(
     select(_R, _RU.c.service_linked_to, _RU.c.last_used_at, _RU.c.last_used_region)
     .outerjoin(_RU, _RU.c.role_id == _R.c.role_id)
     .where(_R.c.account_id == bindparam("a"), _R.c.name_lower == bindparam("n"))
@@ -74,7 +75,7 @@ def _role(r: Any, tags: Tags, usage: Any) -> Role:
 
 
 @functools.cache
-def _role_policy_statements() -> tuple[Any, tuple[Any, Any]]:
+def _role_policy_statements() -> tuple[Prepared, tuple[Prepared, Prepared]]:
     """The two queries of `principal_policies_for_role` (bind parameter `r`, the role id)."""
     role_id = bindparam("r")
     inline = (
@@ -88,7 +89,7 @@ def _role_policy_statements() -> tuple[Any, tuple[Any, Any]]:
     attached = ManagedPolicyRow.arn.in_(
         select(RolePolicyAttachmentRow.policy_arn).where(RolePolicyAttachmentRow.role_id == role_id)
     )
-    return inline, attachments.default_versions(attached)
+    return Prepared(inline), attachments.default_versions(attached)
 
 
 class RolesMixin(StoreBase):
@@ -187,11 +188,11 @@ class RolesMixin(StoreBase):
     def get_role(self, account_id: str, name: str) -> Role:
         """The role with its tags and last use: two prepared Core statements (the hot path of
         AssumeRole and of SageMaker taking on an execution role)."""
-        with self._engine.connect() as conn:
-            r = conn.execute(_ROLE_BY_NAME, {"a": account_id, "n": name.lower()}).first()
+        with self._read_core() as db:
+            r = db.execute(_ROLE_BY_NAME, {"a": account_id, "n": name.lower()}).first()
             if r is None:
                 raise NotFound("role", name)
-            tags = self._tags_core(conn, ROLE_TAG, r.role_id)
+            tags = self._tags_core(db, ROLE_TAG, r.role_id)
         return _role(r, tags, r)
 
     def get_role_by_id(self, role_id: str) -> Role:
@@ -433,14 +434,14 @@ class RolesMixin(StoreBase):
         """The role's inline policies, attached managed policies (default versions) and
         permissions boundary, in two queries."""
         inline_stmt, managed_stmts = _role_policy_statements()
-        with self._engine.connect() as conn:
-            rows = conn.execute(inline_stmt, {"r": role_id}).all()
+        with self._read_core() as db:
+            rows = db.execute(inline_stmt, {"r": role_id})
             if not rows:
                 raise NotFound("role", role_id, f"The role with id {role_id} cannot be found.")
             boundary_arn = rows[0][0]
             inline = tuple((name, doc) for _, name, doc in rows if name is not None)
             managed, boundary = attachments.effective(
-                conn, managed_stmts, {"r": role_id}, boundary_arn
+                db, managed_stmts, {"r": role_id}, boundary_arn
             )
         return PrincipalPolicies(
             inline=inline, managed=managed, boundary=boundary, boundary_arn=boundary_arn

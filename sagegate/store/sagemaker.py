@@ -26,6 +26,7 @@ from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from sagegate.store.base import StoreBase, utcnow
+from sagegate.store.driver import Driver, Prepared
 from sagegate.store.errors import AlreadyExists, LimitExceeded, NotFound
 from sagegate.store.read_cache import Scope, cached_read
 from sagegate.store.records import SageMakerResource, Tags
@@ -79,14 +80,15 @@ _WITH_TAGS = (
     .outerjoin(TagRow, and_(TagRow.entity_type == TAG_ENTITY, TagRow.entity_id == _T.arn))
     .order_by(TagRow.position, TagRow.key)
 )
-_GET = _WITH_TAGS.where(
+_GET_ROWS = _WITH_TAGS.where(
     _T.account_id == bindparam("a"),
     _T.region == bindparam("r"),
     _T.resource_type == bindparam("t"),
     _T.name_lower == bindparam("n"),
 )
-_BY_ARN = _WITH_TAGS.where(_T.arn == bindparam("arn_"), _T.resource_type != _KEY_TYPE)
-_LIST_CACHE: dict[tuple[Any, ...], Any] = {}
+_GET = Prepared(_GET_ROWS)
+_BY_ARN = Prepared(_WITH_TAGS.where(_T.arn == bindparam("arn_"), _T.resource_type != _KEY_TYPE))
+_LIST_CACHE: dict[tuple[Any, ...], Prepared] = {}
 
 
 def _with_tags(rows: Sequence[Any]) -> SageMakerResource:
@@ -95,31 +97,33 @@ def _with_tags(rows: Sequence[Any]) -> SageMakerResource:
 
 
 # The row with its tags, the row locked (PostgreSQL cannot lock the outer join's nullable side).
-_ROW_FOR_UPDATE = _GET.with_for_update(of=_T)
+_ROW_FOR_UPDATE = Prepared(_GET_ROWS.with_for_update(of=_T))
 _TABLE = SageMakerResourceRow.__table__
-_INSERT = _TABLE.insert()
-_UPDATE = (
+_INSERT = Prepared(_TABLE.insert())
+_UPDATE = Prepared(
     _TABLE.update()
     .where(_TABLE.c.arn == bindparam("arn_"))
     .values(status=bindparam("status_"), data=bindparam("data_"), updated_at=bindparam("at_"))
 )
-_DELETE = _TABLE.delete().where(_TABLE.c.arn == bindparam("arn_"))
+_DELETE = Prepared(_TABLE.delete().where(_TABLE.c.arn == bindparam("arn_")))
 _TAGS = TagRow.__table__
-_DELETE_TAGS = _TAGS.delete().where(
-    _TAGS.c.entity_type == TAG_ENTITY, _TAGS.c.entity_id == bindparam("arn_")
+_DELETE_TAGS = Prepared(
+    _TAGS.delete().where(_TAGS.c.entity_type == TAG_ENTITY, _TAGS.c.entity_id == bindparam("arn_"))
 )
-_INSERT_TAG = _TAGS.insert().values(
-    entity_type=TAG_ENTITY,
-    entity_id=bindparam("arn_"),
-    key=bindparam("k"),
-    value=bindparam("v"),
-    position=bindparam("p"),
+_INSERT_TAG = Prepared(
+    _TAGS.insert().values(
+        entity_type=TAG_ENTITY,
+        entity_id=bindparam("arn_"),
+        key=bindparam("k"),
+        value=bindparam("v"),
+        position=bindparam("p"),
+    )
 )
 
 
 def _list_statement(
     sort: str, descending: bool, name: bool, after: bool, before: bool, limit: bool
-) -> Any:
+) -> Prepared:
     col = _SORT_COLUMNS[sort]
     stmt = select(*_COLUMNS).where(
         _T.account_id == bindparam("a"),
@@ -139,7 +143,7 @@ def _list_statement(
     stmt = stmt.offset(bindparam("off"))
     if limit:
         stmt = stmt.limit(bindparam("lim"))
-    return stmt
+    return Prepared(stmt)
 
 
 def _resource_scope(account_id: str, region: str, resource_type: str, name: str) -> Scope:
@@ -179,11 +183,11 @@ class SageMakerMixin(StoreBase):
     # -- rows -----------------------------------------------------------------------------------
 
     def _locked(
-        self, conn: Any, account_id: str, region: str, resource_type: str, name: str
+        self, db: Driver, account_id: str, region: str, resource_type: str, name: str
     ) -> SageMakerResource | None:
         """The resource (with its tags), locked for this write transaction; None if absent."""
         params = {"a": account_id, "r": region, "t": resource_type, "n": name.lower()}
-        rows = conn.execute(_ROW_FOR_UPDATE, params).all()
+        rows = db.execute(_ROW_FOR_UPDATE, params)
         return _with_tags(rows) if rows else None
 
     def create_sagemaker_resource(
@@ -207,15 +211,15 @@ class SageMakerMixin(StoreBase):
             raise LimitExceeded("tags per resource", MAX_TAGS)
         try:
             scopes = _scopes(account_id, region, resource_type, name)
-            with self._write_core(authz=False, scopes=scopes) as conn:
-                self._require_account(conn, account_id)
-                old = self._locked(conn, account_id, region, resource_type, name)
+            with self._write_core(authz=False, scopes=scopes) as db:
+                self._require_account(db, account_id)
+                old = self._locked(db, account_id, region, resource_type, name)
                 if old is not None:
                     if replace_if is None or not replace_if(old):
                         raise AlreadyExists("sagemaker_resource", name)
-                    conn.execute(_DELETE_TAGS, {"arn_": old.arn})
-                    conn.execute(_DELETE, {"arn_": old.arn})
-                conn.execute(
+                    db.execute(_DELETE_TAGS, {"arn_": old.arn})
+                    db.execute(_DELETE, {"arn_": old.arn})
+                db.execute(
                     _INSERT,
                     {
                         "arn": arn,
@@ -231,7 +235,7 @@ class SageMakerMixin(StoreBase):
                     },
                 )
                 if tags:
-                    conn.execute(
+                    db.executemany(
                         _INSERT_TAG,
                         [{"arn_": arn, "k": k, "v": v, "p": i} for i, (k, v) in enumerate(tags)],
                     )
@@ -257,16 +261,16 @@ class SageMakerMixin(StoreBase):
         """The resource with its tags, or NotFound("sagemaker_resource", name). One prepared
         query (the hot path of every Describe*)."""
         params = {"a": account_id, "r": region, "t": resource_type, "n": name.lower()}
-        with self._engine.connect() as conn:
-            rows = conn.execute(_GET, params).all()
+        with self._read_core() as db:
+            rows = db.execute(_GET, params)
         if not rows:
             raise NotFound("sagemaker_resource", name)
         return _with_tags(rows)
 
     def find_sagemaker_resource(self, arn: str) -> SageMakerResource | None:
         """The resource with this ARN (with its tags), or None."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(_BY_ARN, {"arn_": arn}).all()
+        with self._read_core() as db:
+            rows = db.execute(_BY_ARN, {"arn_": arn})
         return _with_tags(rows) if rows else None
 
     @cached_read(scope=lambda self, a, r, t, *args, **kwargs: ("sagemaker-list", a, r, t))
@@ -308,8 +312,8 @@ class SageMakerMixin(StoreBase):
         }
         if name_contains:
             params["like"] = f"%{_like_escape(name_contains.lower())}%"
-        with self._engine.connect() as conn:
-            return tuple(_from_columns(r) for r in conn.execute(stmt, params))
+        with self._read_core() as db:
+            return tuple(_from_columns(r) for r in db.execute(stmt, params))
 
     def update_sagemaker_resource(
         self,
@@ -325,8 +329,8 @@ class SageMakerMixin(StoreBase):
         record is returned). Anything `change` raises rolls back and propagates."""
         with self._write_core(
             authz=False, scopes=_scopes(account_id, region, resource_type, name)
-        ) as conn:
-            current = self._locked(conn, account_id, region, resource_type, name)
+        ) as db:
+            current = self._locked(db, account_id, region, resource_type, name)
             if current is None:
                 raise NotFound("sagemaker_resource", name)
             changed = change(current)
@@ -334,9 +338,7 @@ class SageMakerMixin(StoreBase):
                 return current
             status, data = changed
             text = json.dumps(data, separators=(",", ":"))
-            conn.execute(
-                _UPDATE, {"arn_": current.arn, "status_": status, "data_": text, "at_": now}
-            )
+            db.execute(_UPDATE, {"arn_": current.arn, "status_": status, "data_": text, "at_": now})
             return replace(current, status=status, data=json.loads(text), updated_at=now)
 
     def delete_sagemaker_resource(
@@ -350,14 +352,14 @@ class SageMakerMixin(StoreBase):
         """Delete the resource and its tags; `check(current)` may raise to refuse."""
         with self._write_core(
             authz=False, scopes=_scopes(account_id, region, resource_type, name)
-        ) as conn:
-            current = self._locked(conn, account_id, region, resource_type, name)
+        ) as db:
+            current = self._locked(db, account_id, region, resource_type, name)
             if current is None:
                 raise NotFound("sagemaker_resource", name)
             if check is not None:
                 check(current)
-            conn.execute(_DELETE_TAGS, {"arn_": current.arn})
-            conn.execute(_DELETE, {"arn_": current.arn})
+            db.execute(_DELETE_TAGS, {"arn_": current.arn})
+            db.execute(_DELETE, {"arn_": current.arn})
 
     # -- tags -----------------------------------------------------------------------------------
 

@@ -84,7 +84,8 @@ class UserRow(Base):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("account_id", "name_lower"),)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    # No index of its own: the unique key's index leads with it (migration 0005).
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"))
     name: Mapped[str] = mapped_column(String(64))
     name_lower: Mapped[str] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(512))
@@ -333,7 +334,8 @@ class SageMakerResourceRow(Base):
     __tablename__ = "sagemaker_resources"
     __table_args__ = (UniqueConstraint("account_id", "region", "resource_type", "name_lower"),)
     arn: Mapped[str] = mapped_column(String(2048), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    # No index of its own: the unique key's index leads with it (migration 0005).
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"))
     region: Mapped[str] = mapped_column(String(64))
     resource_type: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(256))

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from sagegate.store import ids
 from sagegate.store.base import StoreBase
 from sagegate.store.errors import SealedDataError
 from sagegate.store.keyring import Keyring
@@ -34,7 +35,6 @@ from sagegate.store.records import Tags
 SessionKind = Literal["AssumedRole", "FederatedUser", "User", "Account"]
 
 _BASE32 = string.ascii_uppercase + "234567"
-_SECRET = string.ascii_letters + string.digits + "/+"
 _FORMAT = 1
 # A token is never longer than this (base64 characters): refuse anything bigger before decoding.
 MAX_TOKEN_CHARS = 16_384
@@ -64,7 +64,7 @@ def session_key_account(access_key_id: str) -> str | None:
 
 
 def new_session_secret() -> str:
-    return "".join(secrets.choice(_SECRET) for _ in range(40))
+    return ids.new_secret_access_key()
 
 
 def session_aad(access_key_id: str) -> bytes:

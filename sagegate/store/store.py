@@ -92,4 +92,5 @@ class Store(
     def close(self) -> None:
         with self._epoch_lock:
             self._close_epoch_connection()
+        self._transaction.close()
         self._engine.dispose()

@@ -22,6 +22,7 @@ from sagegate.store.base import (
     encode_marker,
     utcnow,
 )
+from sagegate.store.driver import Driver, Prepared
 from sagegate.store.errors import (
     AlreadyExists,
     DeleteConflict,
@@ -46,7 +47,7 @@ USER_TAG = tagging.USER.entity_type
 
 
 _U = UserRow.__table__
-_INSERT_USER = _U.insert()
+_INSERT_USER = Prepared(_U.insert())
 _LIST_USERS = select(
     _U.c.user_id,
     _U.c.account_id,
@@ -56,19 +57,21 @@ _LIST_USERS = select(
     _U.c.created_at,
     _U.c.permissions_boundary_arn,
 )
-_DELETE_USER = _U.delete().where(_U.c.user_id == bindparam("u"))
+_DELETE_USER = Prepared(_U.delete().where(_U.c.user_id == bindparam("u")))
 _PH = PasswordHistoryRow.__table__
-_DELETE_PASSWORD_HISTORY = _PH.delete().where(_PH.c.user_id == bindparam("u"))
+_DELETE_PASSWORD_HISTORY = Prepared(_PH.delete().where(_PH.c.user_id == bindparam("u")))
 _T = TagRow.__table__
-_INSERT_TAG = _T.insert().values(
-    entity_type=bindparam("t"),
-    entity_id=bindparam("i"),
-    key=bindparam("k"),
-    value=bindparam("v"),
-    position=bindparam("p"),
+_INSERT_TAG = Prepared(
+    _T.insert().values(
+        entity_type=bindparam("t"),
+        entity_id=bindparam("i"),
+        key=bindparam("k"),
+        value=bindparam("v"),
+        position=bindparam("p"),
+    )
 )
-_DELETE_TAGS = _T.delete().where(
-    _T.c.entity_type == bindparam("t"), _T.c.entity_id == bindparam("i")
+_DELETE_TAGS = Prepared(
+    _T.delete().where(_T.c.entity_type == bindparam("t"), _T.c.entity_id == bindparam("i"))
 )
 
 
@@ -86,13 +89,15 @@ def _has(table: Any) -> Any:
 
 
 # What keeps a user from being deleted, in AWS's order, with AWS's messages: one round trip.
-_USER_DEPENDENTS = select(
-    _has(AccessKeyRow),
-    _has(UserInlinePolicyRow),
-    _has(UserPolicyAttachmentRow),
-    _has(GroupMembershipRow),
-    _has(LoginProfileRow),
-    _has(MfaDeviceRow),
+_USER_DEPENDENTS = Prepared(
+    select(
+        _has(AccessKeyRow),
+        _has(UserInlinePolicyRow),
+        _has(UserPolicyAttachmentRow),
+        _has(GroupMembershipRow),
+        _has(LoginProfileRow),
+        _has(MfaDeviceRow),
+    )
 )
 _DELETE_CONFLICTS = (
     "Cannot delete entity, must delete access keys first.",
@@ -126,17 +131,20 @@ class UsersMixin(StoreBase):
             "created_at": utcnow(),
             "permissions_boundary_arn": permissions_boundary_arn,
         }
+        user = self._to_user(SimpleNamespace(**values), tag_tuple)
         try:
             with self._write_core(
-                authz=False, scopes=_created_or_deleted(account_id, name)
-            ) as conn:
+                authz=False,
+                scopes=_created_or_deleted(account_id, name),
+                answers=[UsersMixin.get_user.answer(self, user, account_id, name)],
+            ) as db:
                 if permissions_boundary_arn is not None:
-                    self._require_policy(conn, account_id, permissions_boundary_arn)
+                    self._require_policy(db, account_id, permissions_boundary_arn)
                 # The unique (account, name) key and the account's foreign key decide; what
                 # went wrong is looked up only when the insert fails.
-                conn.execute(_INSERT_USER, values)
+                db.execute(_INSERT_USER, values)
                 if tag_tuple:
-                    conn.execute(
+                    db.executemany(
                         _INSERT_TAG,
                         [
                             {"t": USER_TAG, "i": values["user_id"], "k": k, "v": v, "p": i}
@@ -144,16 +152,16 @@ class UsersMixin(StoreBase):
                         ],
                     )
         except IntegrityError:
-            with self._engine.connect() as conn:
-                self._require_account(conn, account_id)
+            with self._read_core() as db:
+                self._require_account(db, account_id)
             raise AlreadyExists("user", name) from None
-        return self._to_user(SimpleNamespace(**values), tag_tuple)
+        return user
 
     @cached_read(scope=lambda self, account_id, name: user_scope(account_id, name))
     def get_user(self, account_id: str, name: str) -> User:
-        with self._engine.connect() as conn:
-            row = self._user_core(conn, account_id, name)
-            return self._to_user(row, self._tags_core(conn, USER_TAG, row.user_id))
+        with self._read_core() as db:
+            row = self._user_core(db, account_id, name)
+            return self._to_user(row, self._tags_core(db, USER_TAG, row.user_id))
 
     def get_user_by_id(self, user_id: str) -> User:
         with self._read() as s:
@@ -184,7 +192,7 @@ class UsersMixin(StoreBase):
         with self._engine.connect() as conn:
             rows = conn.execute(stmt).all()
             page, more = rows[:max_items], len(rows) > max_items
-            tags = self._tags_core_of(conn, USER_TAG, [r.user_id for r in page])
+            tags = self._tags_core_of(Driver.of(conn), USER_TAG, [r.user_id for r in page])
         return Page(
             items=tuple(self._to_user(r, tags.get(r.user_id, ())) for r in page),
             marker=encode_marker(page[-1].name_lower) if more else None,
@@ -192,16 +200,16 @@ class UsersMixin(StoreBase):
 
     def delete_user(self, account_id: str, name: str) -> None:
         """Delete a user that has no access keys, inline or attached policies or groups left."""
-        with self._write_core(authz=False, scopes=_created_or_deleted(account_id, name)) as conn:
-            uid = self._user_core(conn, account_id, name, lock=True).user_id
-            found = conn.execute(_USER_DEPENDENTS, {"u": uid}).one()
+        with self._write_core(authz=False, scopes=_created_or_deleted(account_id, name)) as db:
+            uid = self._user_core(db, account_id, name, lock=True).user_id
+            found = db.execute(_USER_DEPENDENTS, {"u": uid}).one()
             for present, message in zip(found, _DELETE_CONFLICTS, strict=True):
                 if present:
                     raise DeleteConflict("user", name, message)
-            conn.execute(_DELETE_TAGS, {"t": USER_TAG, "i": uid})
+            db.execute(_DELETE_TAGS, {"t": USER_TAG, "i": uid})
             # Normally gone with the login profile (deleted first); rows left are dropped here.
-            conn.execute(_DELETE_PASSWORD_HISTORY, {"u": uid})
-            conn.execute(_DELETE_USER, {"u": uid})
+            db.execute(_DELETE_PASSWORD_HISTORY, {"u": uid})
+            db.execute(_DELETE_USER, {"u": uid})
 
     def update_user(
         self,

@@ -9,22 +9,28 @@ from typing import Any
 
 from sqlalchemy import event
 
-from sagegate.store import Account, Keyring, Store
+from sagegate.store import Account, Keyring, Store, driver
 
 
 @contextmanager
 def selects(store: Store) -> Iterator[list[str]]:
     seen: list[str] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def record(statement: str) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             seen.append(statement)
 
-    event.listen(store.engine, "before_cursor_execute", record)
+    def record_sqlalchemy(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        record(statement)
+
+    # Statements of the ORM paths, and of the hot paths run on the driver's cursor.
+    event.listen(store.engine, "before_cursor_execute", record_sqlalchemy)
+    driver.listeners.append(record)
     try:
         yield seen
     finally:
-        event.remove(store.engine, "before_cursor_execute", record)
+        event.remove(store.engine, "before_cursor_execute", record_sqlalchemy)
+        driver.listeners.remove(record)
 
 
 def test_lookup_access_key_is_one_query(store: Store, account: Account) -> None:
@@ -193,3 +199,26 @@ def test_sagemaker_reads_are_cached_until_a_write_names_them(
         other.close()
     store.epoch()
     assert [r.name for r in store.list_sagemaker_resources(aid, region, kind)] == ["Nb1"]
+
+
+def test_a_created_user_is_answered_from_the_cache_as_the_database_would(
+    store: Store, account: Account, store_url: str, tmp_path: Path
+) -> None:
+    aid = account.account_id
+    store.epoch()  # this process knows the current epochs: its own next write is the only one
+    made = store.create_user(aid, "Fresh", tags=[("b", "2"), ("a", "1")])
+    with selects(store) as seen:
+        assert store.get_user(aid, "Fresh") == made
+    assert seen == []  # the write left its answer in the cache
+    store._drop_read_cache()
+    assert store.get_user(aid, "Fresh") == made  # and it is what the database answers
+    # When another process wrote since this one last looked, nothing is kept.
+    other = Store.open(store_url, tmp_path, Keyring.generate())
+    try:
+        other.create_user(aid, "from-elsewhere")
+    finally:
+        other.close()
+    store.create_user(aid, "second")
+    with selects(store) as seen:
+        store.get_user(aid, "second")
+    assert len(seen) == 2

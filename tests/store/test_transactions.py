@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, text
 
-from sagegate.store import Account, NotFound, Store
+from sagegate.store import Account, NotFound, Store, driver
 from sagegate.store.schema import (
     AccessKeyRow,
     RootUserRow,
@@ -43,15 +43,20 @@ def fail_after_sql(store: Store, prefix: str) -> Iterator[None]:
     """Make the driver raise right after it ran a statement starting with `prefix`
     (mid-transaction), whether the ORM or a Core statement issued it."""
 
-    def explode(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def explode(statement: str) -> None:
         if statement.lstrip().upper().startswith(prefix):
             raise Boom(statement)
 
-    event.listen(store.engine, "after_cursor_execute", explode)
+    def explode_sqlalchemy(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        explode(statement)
+
+    event.listen(store.engine, "after_cursor_execute", explode_sqlalchemy)
+    driver.listeners.append(explode)  # the hot paths' statements, run on the driver's cursor
     try:
         yield
     finally:
-        event.remove(store.engine, "after_cursor_execute", explode)
+        event.remove(store.engine, "after_cursor_execute", explode_sqlalchemy)
+        driver.listeners.remove(explode)
 
 
 def count(store: Store, model: type) -> int:

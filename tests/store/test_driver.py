@@ -1,0 +1,111 @@
+"""`Prepared` statements run by `Driver`: the same answers as SQLAlchemy's own execution, on
+SQLite and PostgreSQL, inside the transactions `Transactions` hands out."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
+
+from sagegate.store import Account, Store
+from sagegate.store.driver import Driver, Prepared
+from sagegate.store.schema import TagRow, UserRow
+
+_T = TagRow.__table__
+_U = UserRow.__table__
+_INSERT_TAG = Prepared(_T.insert())
+_TAGS = Prepared(
+    select(_T.c.entity_id, _T.c.key, _T.c.value)
+    .where(
+        _T.c.entity_type == "test",  # a literal bound inside the statement
+        _T.c.entity_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(_T.c.entity_id, _T.c.position)
+)
+_CREATED = Prepared(
+    select(_U.c.name, _U.c.created_at)
+    .where(_U.c.created_at > bindparam("after", type_=_U.c.created_at.type))
+    .order_by(_U.c.name)
+)
+
+
+def _tag(entity_id: str, key: str, position: int) -> dict[str, object]:
+    return {
+        "entity_type": "test",
+        "entity_id": entity_id,
+        "key": key,
+        "value": "v",
+        "position": position,
+    }
+
+
+def test_statements_bind_expand_and_convert_like_sqlalchemy(store: Store, account: Account) -> None:
+    with store._transaction(write=True) as db:
+        db.executemany(_INSERT_TAG, [_tag("a", "k1", 0), _tag("a", "k2", 1), _tag("b", "k", 0)])
+        db.executemany(_INSERT_TAG, [])  # nothing to do
+    with store._transaction(write=False) as db:
+        rows = db.execute(_TAGS, {"ids": ["a", "b", "nope"]})
+        assert [tuple(r) for r in rows] == [("a", "k1", "v"), ("a", "k2", "v"), ("b", "k", "v")]
+        assert rows[0].key == "k1" and rows.first() == rows[0]
+        assert db.execute(_TAGS, {"ids": ["b"]}).one().entity_id == "b"
+        with pytest.raises(ValueError):
+            db.execute(_TAGS, {"ids": []})
+    with store.engine.connect() as conn:  # SQLAlchemy's own answer for the same statement
+        assert conn.execute(_TAGS.stmt, {"ids": ["a", "b", "nope"]}).all() == [
+            tuple(r) for r in rows
+        ]
+
+    # Types convert both ways: an aware datetime in, an equal aware datetime out.
+    before = datetime(2000, 1, 1, tzinfo=UTC)
+    user = store.create_user(account.account_id, "Dated")
+    with store._transaction(write=False) as db:
+        (row,) = db.execute(_CREATED, {"after": before})
+    assert row.name == "Dated" and row.created_at == user.created_at
+    assert row.created_at.tzinfo is not None
+
+
+def test_driver_errors_are_sqlalchemys_and_roll_back(store: Store) -> None:
+    with pytest.raises(IntegrityError), store._transaction(write=True) as db:
+        db.execute(_INSERT_TAG, _tag("a", "k", 0))
+        db.execute(_INSERT_TAG, _tag("a", "k", 1))  # the same (type, id, key)
+    with store._transaction(write=False) as db:
+        assert db.execute(_TAGS, {"ids": ["a"]}) == []  # the first insert went too
+
+
+def test_a_read_inside_a_write_and_other_threads_get_their_own_connection(
+    store: Store, account: Account
+) -> None:
+    seen: list[str] = []
+    with store._transaction(write=True) as db:
+        db.execute(_INSERT_TAG, _tag("x", "k", 0))
+        # A read while the write is open: another connection, which cannot see it yet.
+        with store._transaction(write=False) as inner:
+            assert inner.execute(_TAGS, {"ids": ["x"]}) == []
+
+        def elsewhere() -> None:
+            with store._transaction(write=False) as other:
+                seen.extend(r.key for r in other.execute(_TAGS, {"ids": ["x"]}))
+
+        t = threading.Thread(target=elsewhere)
+        t.start()
+        t.join()
+    assert seen == []
+    with store._transaction(write=False) as db:
+        assert [r.key for r in db.execute(_TAGS, {"ids": ["x"]})] == ["k"]
+
+
+class Undo(Exception):
+    pass
+
+
+def test_driver_under_an_orm_session_joins_its_transaction(store: Store) -> None:
+    with pytest.raises(Undo), store._write() as s:
+        Driver.of(s.connection()).execute(_INSERT_TAG, _tag("orm", "gone", 0))
+        raise Undo
+    with store._write() as s:
+        Driver.of(s.connection()).execute(_INSERT_TAG, _tag("orm", "kept", 0))
+    with store._transaction(write=False) as db:
+        assert [r.key for r in db.execute(_TAGS, {"ids": ["orm"]})] == ["kept"]
