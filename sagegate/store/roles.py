@@ -25,6 +25,7 @@ from sagegate.store import attachments, ids, inline_policies, tagging
 from sagegate.store.base import StoreBase, check_max_items, decode_marker, encode_marker, utcnow
 from sagegate.store.driver import Prepared
 from sagegate.store.errors import AlreadyExists, DeleteConflict, NotFound
+from sagegate.store.read_cache import cached_read
 from sagegate.store.records import Page, PrincipalPolicies, Role, Tags
 from sagegate.store.schema import (
     InstanceProfileRoleRow,
@@ -185,6 +186,10 @@ class RolesMixin(StoreBase):
                 self._attach(s, row, account_id, arn, any_policy=True)
             return self._role_out(s, row)
 
+    # Every write to a role names no read-cache scope (or moves the authorization epoch), so
+    # it drops this cache whole; RoleLastUsed (written without moving an epoch, see
+    # `record_role_use`) may show another replica's use up to a data write late.
+    @cached_read(scope=lambda self, account_id, name: ("role", account_id, name.lower()))
     def get_role(self, account_id: str, name: str) -> Role:
         """The role with its tags and last use: two prepared Core statements (the hot path of
         AssumeRole and of SageMaker taking on an execution role)."""

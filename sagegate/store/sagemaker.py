@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sagegate.store.base import StoreBase, utcnow
 from sagegate.store.driver import Driver, Prepared
 from sagegate.store.errors import AlreadyExists, LimitExceeded, NotFound
-from sagegate.store.read_cache import Scope, cached_read
+from sagegate.store.read_cache import Answer, Scope, cached_read
 from sagegate.store.records import SageMakerResource, Tags
 from sagegate.store.schema import SageMakerResourceRow, TagRow
 
@@ -209,9 +209,24 @@ class SageMakerMixin(StoreBase):
         existing one is gone (e.g. its deletion has completed), in which case it is replaced."""
         if len(tags) > MAX_TAGS:
             raise LimitExceeded("tags per resource", MAX_TAGS)
+        record = SageMakerResource(
+            arn=arn,
+            account_id=account_id,
+            region=region,
+            resource_type=resource_type,
+            name=name,
+            status=status,
+            data=json.loads(json.dumps(data)),
+            created_at=now,
+            updated_at=now,
+            tags=tuple(tags),
+        )
+        answer = SageMakerMixin.get_sagemaker_resource.answer(
+            self, record, account_id, region, resource_type, name
+        )
         try:
             scopes = _scopes(account_id, region, resource_type, name)
-            with self._write_core(authz=False, scopes=scopes) as db:
+            with self._write_core(authz=False, scopes=scopes, answers=[answer]) as db:
                 self._require_account(db, account_id)
                 old = self._locked(db, account_id, region, resource_type, name)
                 if old is not None:
@@ -239,18 +254,7 @@ class SageMakerMixin(StoreBase):
                         _INSERT_TAG,
                         [{"arn_": arn, "k": k, "v": v, "p": i} for i, (k, v) in enumerate(tags)],
                     )
-                return SageMakerResource(
-                    arn=arn,
-                    account_id=account_id,
-                    region=region,
-                    resource_type=resource_type,
-                    name=name,
-                    status=status,
-                    data=json.loads(json.dumps(data)),
-                    created_at=now,
-                    updated_at=now,
-                    tags=tuple(tags),
-                )
+                return record
         except IntegrityError:
             raise AlreadyExists("sagemaker_resource", name) from None
 
@@ -327,19 +331,27 @@ class SageMakerMixin(StoreBase):
         """Lock the resource, call `change(current)` -> (status, data) and store the result with
         `updated_at = now`; `change` returning None leaves the resource as it is (the current
         record is returned). Anything `change` raises rolls back and propagates."""
+        answers: list[Answer] = []  # what a Describe will read once this commits
         with self._write_core(
-            authz=False, scopes=_scopes(account_id, region, resource_type, name)
+            authz=False, scopes=_scopes(account_id, region, resource_type, name), answers=answers
         ) as db:
             current = self._locked(db, account_id, region, resource_type, name)
             if current is None:
                 raise NotFound("sagemaker_resource", name)
             changed = change(current)
-            if changed is None:
-                return current
-            status, data = changed
-            text = json.dumps(data, separators=(",", ":"))
-            db.execute(_UPDATE, {"arn_": current.arn, "status_": status, "data_": text, "at_": now})
-            return replace(current, status=status, data=json.loads(text), updated_at=now)
+            if changed is not None:
+                status, data = changed
+                text = json.dumps(data, separators=(",", ":"))
+                db.execute(
+                    _UPDATE, {"arn_": current.arn, "status_": status, "data_": text, "at_": now}
+                )
+                current = replace(current, status=status, data=json.loads(text), updated_at=now)
+            answers.append(
+                SageMakerMixin.get_sagemaker_resource.answer(
+                    self, current, account_id, region, resource_type, name
+                )
+            )
+            return current
 
     def delete_sagemaker_resource(
         self,

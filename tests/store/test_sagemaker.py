@@ -195,3 +195,28 @@ def test_presign_signing_key(
         other.close()
     # It is not a resource anyone can find or tag.
     assert store.find_sagemaker_resource(f"sagegate:presign-key:{account.account_id}") is None
+
+
+def test_writes_leave_what_describe_reads_in_the_cache(store: Store, account: Account) -> None:
+    def fresh() -> object:
+        store._drop_read_cache()
+        return store.get_sagemaker_resource(account.account_id, REGION, "notebook-instance", "nb")
+
+    store.epoch()  # this process knows the current epochs: its own writes are the only ones
+    made = make(store, account, "nb", tags=[("z", "1"), ("a", "2")])
+    assert (
+        store.get_sagemaker_resource(account.account_id, REGION, "notebook-instance", "nb") is made
+    )
+    assert fresh() == made  # what the database answers
+    store.epoch()
+    changed = store.update_sagemaker_resource(
+        account.account_id,
+        REGION,
+        "notebook-instance",
+        "nb",
+        lambda cur: ("InService", {**cur.data, "Url": "u"}),
+        T0 + timedelta(seconds=5),
+    )
+    got = store.get_sagemaker_resource(account.account_id, REGION, "notebook-instance", "nb")
+    assert got is changed and got.status == "InService"
+    assert fresh() == changed
