@@ -57,8 +57,16 @@ _BUMP_DATA = Prepared(
     .returning(_META.c.value)
 )
 _BUMP_AUTHZ = Prepared(
-    _META.update().where(_META.c.key == EPOCH_KEY).values(value=_META.c.value + 1)
+    _META.update()
+    .where(_META.c.key == EPOCH_KEY)
+    .values(value=_META.c.value + 1)
+    .returning(_META.c.value)
 )
+# SQLite: changes when another connection (this process's pool, another process) commits.
+_DATA_VERSION = "PRAGMA data_version"
+
+# What a write moved the epochs to: (authorization epoch or None if it did not move it, data).
+Moved = tuple[int | None, int]
 
 
 # The shared lookups, built once (statement construction costs more than SQLite's execution).
@@ -136,6 +144,9 @@ class StoreBase:
         self._passwords = passwords
         self._epoch_lock = threading.Lock()
         self._epoch_conn: Any = None
+        # SQLite: the epochs as of the kept connection's `data_version` (see `epochs`).
+        self._kept_version: int | None = None
+        self._kept_epochs: tuple[int, int] | None = None
         self._read_cache = ReadCache()
         self._cache_epoch: tuple[int, int] | None = None
 
@@ -163,15 +174,15 @@ class StoreBase:
         epoch moves (see the module's docstring for when that is allowed). `scopes`, with
         `authz=False` only: the read-cache scopes the write may change (see `read_cache`);
         without them, the whole read cache is dropped."""
-        data_epoch = None
+        moved = None
         try:
             with Session(self._write_engine, expire_on_commit=False) as s, s.begin():
-                data_epoch = self._bump(Driver.of(s.connection()), bump, authz)
+                moved = self._bump(Driver.of(s.connection()), bump, authz)
                 yield s
         except BaseException:
             self._read_cache.drop_all()
             raise
-        self._written(data_epoch, authz, scopes)
+        self._written(moved, authz, scopes)
 
     @contextmanager
     def _write_core(
@@ -187,39 +198,51 @@ class StoreBase:
         commit when nobody else wrote meanwhile (a user just created is about to be used)."""
         try:
             with self._transaction(write=True) as db:
-                data_epoch = self._bump(db, True, authz)
+                moved = self._bump(db, True, authz)
                 yield db
         except BaseException:
             self._read_cache.drop_all()
             raise
-        self._written(data_epoch, authz, scopes, answers)
+        self._written(moved, authz, scopes, answers, kept=db.kept)
 
     def _read_core(self) -> AbstractContextManager[Driver]:
         """A read of the hot paths: one snapshot, `Prepared` statements (see `driver`)."""
         return self._transaction(write=False)
 
     @staticmethod
-    def _bump(db: Driver, bump: bool, authz: bool) -> int | None:
+    def _bump(db: Driver, bump: bool, authz: bool) -> Moved | None:
         """Move the epochs a write moves, first thing in its transaction (the data epoch's row
-        lock serialises writers); the new data epoch, or None."""
+        lock serialises writers); where they moved to, or None."""
         if not bump:
             return None
         data_epoch: int = db.execute(_BUMP_DATA).scalar_one()
-        if authz:
-            db.execute(_BUMP_AUTHZ)
-        return data_epoch
+        authz_epoch: int | None = db.execute(_BUMP_AUTHZ).scalar_one() if authz else None
+        return authz_epoch, data_epoch
 
     def _written(
         self,
-        data_epoch: int | None,
+        moved: Moved | None,
         authz: bool,
         scopes: Sequence[Scope] | None,
         answers: Sequence[Answer] = (),
+        *,
+        kept: bool = False,
     ) -> None:
-        """After a commit: drop what the write may have changed from the read cache."""
-        if scopes is None or authz or data_epoch is None:
+        """After a commit: drop what the write may have changed from the read cache; after a
+        write on the kept connection (which its `data_version` does not count), move the epochs
+        `epochs` answers from it (forward only: it may have read newer ones meanwhile)."""
+        if kept and moved is not None:
+            with self._epoch_lock:
+                if self._kept_epochs is not None:
+                    authz_epoch, data_epoch = self._kept_epochs
+                    self._kept_epochs = (
+                        max(authz_epoch, moved[0] if moved[0] is not None else authz_epoch),
+                        max(data_epoch, moved[1]),
+                    )
+        if scopes is None or authz or moved is None:
             self._read_cache.drop_all()
             return
+        data_epoch = moved[1]
         with self._epoch_lock:
             seen = self._cache_epoch
             if seen is not None and seen[1] == data_epoch - 1:
@@ -243,29 +266,55 @@ class StoreBase:
     def epochs(self) -> tuple[int, int]:
         """(authorization epoch, data epoch), as `epoch()` reads them.
 
-        Read on every request, so it bypasses the ORM and the pool: one dedicated driver-level
-        connection in autocommit mode (each read sees the latest commit; no transaction is left
-        open), shared under a lock, reopened once if it breaks."""
+        Read on every request, so it bypasses the ORM and the pool. On SQLite, when the kept
+        connection (see `driver.Transactions`) is free: its `PRAGMA data_version` tells whether
+        any other connection committed since it last read the epochs; if none did, the only
+        writes since are its own, whose epochs `_written` recorded, and nothing is read.
+        Otherwise one dedicated driver-level connection in autocommit mode (each read sees the
+        latest commit; no transaction is left open), shared under a lock, reopened once if it
+        breaks."""
         with self._epoch_lock:
-            for attempt in (1, 2):
+            value = self._epochs_via_kept()
+            if value is None:
+                value = self._read_epochs()
+            if value != self._cache_epoch:  # another process wrote: drop what we read
+                self._drop_read_cache()
+                self._cache_epoch = value
+            return value
+
+    def _epochs_via_kept(self) -> tuple[int, int] | None:
+        """The epochs through the kept connection, or None when it is taken or not SQLite's."""
+        with self._transaction.kept() as conn:
+            if conn is None:
+                return None
+            cur = conn.cursor()
+            try:
+                version = cur.execute(_DATA_VERSION).fetchone()[0]
+                if version == self._kept_version and self._kept_epochs is not None:
+                    return self._kept_epochs
+                rows = dict(cur.execute(_EPOCH_SQL).fetchall())
+            finally:
+                cur.close()
+        value = (int(rows[EPOCH_KEY]), int(rows[DATA_EPOCH_KEY]))
+        self._kept_version, self._kept_epochs = version, value
+        return value
+
+    def _read_epochs(self) -> tuple[int, int]:
+        for attempt in (1, 2):
+            try:
+                if self._epoch_conn is None:
+                    self._epoch_conn = self._open_epoch_connection()
+                cur = self._epoch_conn.cursor()
                 try:
-                    if self._epoch_conn is None:
-                        self._epoch_conn = self._open_epoch_connection()
-                    cur = self._epoch_conn.cursor()
-                    try:
-                        cur.execute(_EPOCH_SQL)
-                        rows = dict(cur.fetchall())
-                    finally:
-                        cur.close()
-                    value = (int(rows[EPOCH_KEY]), int(rows[DATA_EPOCH_KEY]))
-                    if value != self._cache_epoch:  # another process wrote: drop what we read
-                        self._drop_read_cache()
-                        self._cache_epoch = value
-                    return value
-                except Exception:
-                    self._close_epoch_connection()
-                    if attempt == 2:
-                        raise
+                    cur.execute(_EPOCH_SQL)
+                    rows = dict(cur.fetchall())
+                finally:
+                    cur.close()
+                return int(rows[EPOCH_KEY]), int(rows[DATA_EPOCH_KEY])
+            except Exception:
+                self._close_epoch_connection()
+                if attempt == 2:
+                    raise
         raise AssertionError("unreachable")
 
     def _open_epoch_connection(self) -> Any:

@@ -134,14 +134,12 @@ class Transactions:
         try:
             if kept:
                 if self._kept is None:
-                    raw = self._engine.raw_connection()
-                    raw.detach()  # ours until `close`: never handed to anyone else
-                    self._kept = raw
+                    self._kept = self._open_kept()
                 raw = self._kept
             else:
                 raw = self._engine.raw_connection()
             try:
-                db = Driver(raw.dbapi_connection, self._dialect)
+                db = Driver(raw.dbapi_connection, self._dialect, kept=kept)
                 if self._sqlite:
                     db.run("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
@@ -163,6 +161,25 @@ class Transactions:
         finally:
             if kept:
                 self._lock.release()
+
+    @contextmanager
+    def kept(self) -> Iterator[Any]:
+        """The kept connection's DB-API connection when it is free (SQLite), else None: for a
+        statement outside any transaction (autocommit), see `StoreBase.epochs`."""
+        if not (self._sqlite and self._lock.acquire(blocking=False)):
+            yield None
+            return
+        try:
+            if self._kept is None:
+                self._kept = self._open_kept()
+            yield self._kept.dbapi_connection
+        finally:
+            self._lock.release()
+
+    def _open_kept(self) -> Any:
+        raw = self._engine.raw_connection()
+        raw.detach()  # ours until `close`: never handed to anyone else
+        return raw
 
     def _rollback(self, raw: Any, kept: bool) -> None:
         try:
@@ -218,9 +235,10 @@ class Rows(list[Any]):
 class Driver:
     """Runs `Prepared` statements on one DB-API connection, inside the caller's transaction."""
 
-    __slots__ = ("_conn", "_dialect", "_error", "_cur")
+    __slots__ = ("_conn", "_dialect", "_error", "_cur", "kept")
 
-    def __init__(self, dbapi_conn: Any, dialect: Dialect) -> None:
+    def __init__(self, dbapi_conn: Any, dialect: Dialect, *, kept: bool = False) -> None:
+        self.kept = kept  # on the connection `Transactions` keeps (SQLite)
         self._conn = dbapi_conn
         self._dialect = dialect
         self._error = dialect.loaded_dbapi.Error

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from sagegate.store import Account, Keyring, Store, driver
 
@@ -222,3 +222,40 @@ def test_a_created_user_is_answered_from_the_cache_as_the_database_would(
     with selects(store) as seen:
         store.get_user(aid, "second")
     assert len(seen) == 2
+
+
+def test_epochs_stay_exact_whoever_writes(
+    store: Store, account: Account, store_url: str, tmp_path: Path
+) -> None:
+    """Writes on the kept connection, through the ORM's pool and from another process, in
+    turns: `epochs()` always answers what the database holds (on SQLite it reads nothing when
+    only the kept connection wrote since it last looked)."""
+    aid = account.account_id
+    other = Store.open(store_url, tmp_path, Keyring.generate())  # another replica
+
+    def truth() -> tuple[int, int]:
+        with store.engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT key, value FROM meta")).all())
+        return int(rows["authz_epoch"]), int(rows["data_epoch"])
+
+    def both_on_the_kept_connection(_: int) -> None:
+        with store._write_core():  # moves both epochs
+            pass
+
+    steps = [
+        lambda i: store.create_user(aid, f"u{i}"),  # data epoch only, kept connection
+        both_on_the_kept_connection,
+        lambda i: store.put_user_policy(aid, f"u{i}", "p", "{}"),  # both, through the ORM
+        lambda i: other.create_user(aid, f"o{i}"),  # elsewhere
+        lambda i: other.create_access_key(aid, f"o{i}"),  # both, elsewhere
+        lambda i: store.delete_user_policy(aid, f"u{i}", "p"),
+        lambda i: store.delete_user(aid, f"u{i}"),
+    ]
+    try:
+        for i in range(3):
+            for step in steps:
+                step(i)
+                assert store.epochs() == truth()
+                assert store.epochs() == truth()  # and again, when nothing changed
+    finally:
+        other.close()
