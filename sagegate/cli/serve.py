@@ -30,6 +30,9 @@ def serve(settings: Settings, *, log_level: str = "info") -> int:
         loop="uvloop",
         http="httptools",
         access_log=False,
+        # aws:SourceIp is the TCP peer: uvicorn would otherwise believe X-Forwarded-For from
+        # loopback clients, letting any local caller choose the address its policies see.
+        proxy_headers=False,
         timeout_graceful_shutdown=10,
         server_header=False,
     )

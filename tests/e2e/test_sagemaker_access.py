@@ -640,6 +640,11 @@ def test_presigned_url_limited_to_an_ip_range(deployment: Deployment, role: str)
     with pytest.raises(ClientError) as e:
         outside.create_presigned_notebook_instance_url(NotebookInstanceName="ip-nb")
     denied(e, "sagemaker:CreatePresignedNotebookInstanceUrl")
+    # A client cannot choose its address: X-Forwarded-For is not believed, even from loopback.
+    outside.meta.events.register("before-send.sagemaker.*", _forwarded_for("192.0.2.7"))
+    with pytest.raises(ClientError) as e:
+        outside.create_presigned_notebook_instance_url(NotebookInstanceName="ip-nb")
+    denied(e, "sagemaker:CreatePresignedNotebookInstanceUrl")
     inside = ip_user("ip-inside", "127.0.0.0/8")
     url = inside.create_presigned_notebook_instance_url(NotebookInstanceName="ip-nb")[
         "AuthorizedUrl"
@@ -647,6 +652,13 @@ def test_presigned_url_limited_to_an_ip_range(deployment: Deployment, role: str)
     assert fetch_from(url, "127.0.0.1") == 200
     # The URL is usable only from the address it was issued to.
     assert fetch_from(url, "127.0.0.2") == 403
+
+
+def _forwarded_for(address: str) -> Any:
+    def add(request: Any, **_: Any) -> None:
+        request.headers["X-Forwarded-For"] = address
+
+    return add
 
 
 def test_delete_tags_keys_and_model_arn(deployment: Deployment, role: str) -> None:
