@@ -198,12 +198,14 @@ class Dispatcher:
 
     def _authenticate(self, req: RawRequest, now: datetime) -> tuple[Caller, SigV4Params] | None:
         """Who signed the request, or None when it carries no signature at all."""
-        http = HttpRequest.from_wire(
-            req.method,
-            req.raw_path.encode("latin-1"),
-            req.query_string.encode("latin-1"),
-            ((k.encode("latin-1"), v.encode("latin-1")) for k, v in req.headers),
-            req.body,
+        # The app decoded header names and values as Latin-1, as `from_wire` would: only the
+        # path and query are decoded again (UTF-8, surrogateescape), as `from_wire` does.
+        http = HttpRequest(
+            method=req.method,
+            raw_path=req.raw_path.encode("latin-1").decode("utf-8", "surrogateescape"),
+            raw_query=req.query_string.encode("latin-1").decode("utf-8", "surrogateescape"),
+            headers=req.headers,
+            body=req.body,
         )
         try:
             params = parse_auth(http)

@@ -47,24 +47,30 @@ class _Plan:
     row: Any  # a namedtuple class for the result columns, or None
     results: tuple[tuple[int, Callable[[Any], Any]], ...]  # columns whose type converts them
     placeholder: str  # one positional marker ("?", "%s") or a named pattern ("%({})s", ":{}")
+    simple: bool  # positional, nothing to add or convert: `positional(params)` is all of `_bind`
 
 
 class Prepared:
     """A Core statement to run through `Driver`: build it once, at import time."""
 
-    __slots__ = ("stmt", "_plans", "_lock")
+    __slots__ = ("stmt", "_plans", "_lock", "_last")
 
     def __init__(self, stmt: Any) -> None:
         self.stmt = stmt
         self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
+        self._last: tuple[Dialect, _Plan] | None = None  # a deployment has one dialect
 
     def plan(self, dialect: Dialect) -> _Plan:
+        last = self._last
+        if last is not None and last[0] is dialect:
+            return last[1]
         plan = self._plans.get(dialect.name)
         if plan is None:
             with self._lock:
                 plan = self._plans.get(dialect.name) or _compile(self.stmt, dialect)
                 self._plans[dialect.name] = plan
+        self._last = (dialect, plan)
         return plan
 
 
@@ -106,6 +112,7 @@ def _compile(stmt: Any, dialect: Dialect) -> _Plan:
         row=row,
         results=tuple(results),
         placeholder=placeholder,
+        simple=positional and not (defaults or binds or expanding),
     )
 
 
@@ -267,7 +274,10 @@ class Driver:
 
     def execute(self, prepared: Prepared, params: Mapping[str, Any] | None = None) -> Rows:
         plan = prepared.plan(self._dialect)
-        sql, args = _bind(plan, params or {})
+        if plan.simple:
+            sql, args = plan.sql, plan.positional(params or {})  # type: ignore[misc]
+        else:
+            sql, args = _bind(plan, params or {})
         cur = self._cur
         try:
             cur.execute(sql, args)

@@ -85,12 +85,14 @@ def _created_or_deleted(account_id: str, name: str) -> tuple[Scope, ...]:
 
 
 def _has(table: Any) -> Any:
-    return exists().where(table.__table__.c.user_id == bindparam("u"))
+    return exists().where(table.__table__.c.user_id == _U.c.user_id)
 
 
-# What keeps a user from being deleted, in AWS's order, with AWS's messages: one round trip.
-_USER_DEPENDENTS = Prepared(
+# The user to delete, locked, with what keeps it from being deleted (in AWS's order, with AWS's
+# messages below): one round trip.
+_USER_AND_DEPENDENTS = Prepared(
     select(
+        _U.c.user_id,
         _has(AccessKeyRow),
         _has(UserInlinePolicyRow),
         _has(UserPolicyAttachmentRow),
@@ -98,6 +100,8 @@ _USER_DEPENDENTS = Prepared(
         _has(LoginProfileRow),
         _has(MfaDeviceRow),
     )
+    .where(_U.c.account_id == bindparam("a"), _U.c.name_lower == bindparam("n"))
+    .with_for_update(of=_U)
 )
 _DELETE_CONFLICTS = (
     "Cannot delete entity, must delete access keys first.",
@@ -201,8 +205,10 @@ class UsersMixin(StoreBase):
     def delete_user(self, account_id: str, name: str) -> None:
         """Delete a user that has no access keys, inline or attached policies or groups left."""
         with self._write_core(authz=False, scopes=_created_or_deleted(account_id, name)) as db:
-            uid = self._user_core(db, account_id, name, lock=True).user_id
-            found = db.execute(_USER_DEPENDENTS, {"u": uid}).one()
+            row = db.execute(_USER_AND_DEPENDENTS, {"a": account_id, "n": name.lower()}).first()
+            if row is None:
+                raise NotFound("user", name)
+            uid, *found = row
             for present, message in zip(found, _DELETE_CONFLICTS, strict=True):
                 if present:
                     raise DeleteConflict("user", name, message)
