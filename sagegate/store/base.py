@@ -91,7 +91,6 @@ _USER_COLUMNS = select(
     _U.c.permissions_boundary_arn,
 ).where(_U.c.account_id == bindparam("a"), _U.c.name_lower == bindparam("n"))
 _USER_CORE = Prepared(_USER_COLUMNS)
-_USER_CORE_FOR_UPDATE = Prepared(_USER_COLUMNS.with_for_update())
 _POLICY_OWNER = Prepared(
     select(ManagedPolicyRow.__table__.c.account_id).where(
         ManagedPolicyRow.__table__.c.arn == bindparam("arn")
@@ -103,6 +102,13 @@ _TAGS_OF = Prepared(
     .where(_T.c.entity_type == bindparam("t"), _T.c.entity_id.in_(bindparam("ids", expanding=True)))
     .order_by(_T.c.entity_id, _T.c.position, _T.c.key)
 )
+
+
+def _select_epochs(cur: Any) -> tuple[int, int]:
+    """(authorization epoch, data epoch), read with a DB-API cursor in autocommit mode."""
+    cur.execute(_EPOCH_SQL)
+    rows = dict(cur.fetchall())
+    return int(rows[EPOCH_KEY]), int(rows[DATA_EPOCH_KEY])
 
 
 def utcnow() -> datetime:
@@ -292,10 +298,9 @@ class StoreBase:
                 version = cur.execute(_DATA_VERSION).fetchone()[0]
                 if version == self._kept_version and self._kept_epochs is not None:
                     return self._kept_epochs
-                rows = dict(cur.execute(_EPOCH_SQL).fetchall())
+                value = _select_epochs(cur)
             finally:
                 cur.close()
-        value = (int(rows[EPOCH_KEY]), int(rows[DATA_EPOCH_KEY]))
         self._kept_version, self._kept_epochs = version, value
         return value
 
@@ -306,11 +311,9 @@ class StoreBase:
                     self._epoch_conn = self._open_epoch_connection()
                 cur = self._epoch_conn.cursor()
                 try:
-                    cur.execute(_EPOCH_SQL)
-                    rows = dict(cur.fetchall())
+                    return _select_epochs(cur)
                 finally:
                     cur.close()
-                return int(rows[EPOCH_KEY]), int(rows[DATA_EPOCH_KEY])
             except Exception:
                 self._close_epoch_connection()
                 if attempt == 2:
@@ -357,11 +360,10 @@ class StoreBase:
         return row
 
     @staticmethod
-    def _user_core(db: Driver, account_id: str, name: str, *, lock: bool = False) -> Any:
+    def _user_core(db: Driver, account_id: str, name: str) -> Any:
         """The user's row as a named tuple (the same attribute names as `UserRow`): for the hot
         paths, which need no ORM object."""
-        stmt = _USER_CORE_FOR_UPDATE if lock else _USER_CORE
-        row = db.execute(stmt, {"a": account_id, "n": name.lower()}).first()
+        row = db.execute(_USER_CORE, {"a": account_id, "n": name.lower()}).first()
         if row is None:
             raise NotFound("user", name)
         return row

@@ -8,8 +8,8 @@ order, the types' bind and result processors) and executed by `Driver` straight 
 cursor. Nothing is written twice: the statement is still the Core expression; only its
 execution skips the machinery around it.
 
-`Driver` works on a connection the store checked out of SQLAlchemy's pool for one transaction
-(`StoreBase._driver`), or on the connection under an ORM session's transaction
+`Driver` works inside a transaction `Transactions` hands out (`StoreBase._write_core` and
+`_read_core`), or on the connection under an ORM session's transaction
 (`Driver.of(session.connection())`), so Core-fast and ORM code can share one transaction.
 Driver errors are raised as SQLAlchemy's (`IntegrityError`...), as the ORM paths raise them.
 """
@@ -217,9 +217,9 @@ def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, 
 
 class Rows(list[Any]):
     """The fetched rows of one statement (namedtuples), with the `Result` methods the store
-    uses, and the driver's row count for DML."""
+    uses."""
 
-    __slots__ = ("rowcount",)
+    __slots__ = ()
 
     def first(self) -> Any:
         return self[0] if self else None
@@ -231,12 +231,6 @@ class Rows(list[Any]):
 
     def scalar_one(self) -> Any:
         return self.one()[0]
-
-    def scalar(self) -> Any:
-        return self[0][0] if self else None
-
-    def all(self) -> list[Any]:
-        return list(self)
 
 
 class Driver:
@@ -255,10 +249,6 @@ class Driver:
     def of(cls, conn: Connection) -> Driver:
         """The driver under a SQLAlchemy connection (its transaction already begun)."""
         return cls(conn.connection.dbapi_connection, conn.dialect)
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._dialect
 
     @property
     def error(self) -> type[Exception]:
@@ -283,9 +273,7 @@ class Driver:
             cur.execute(sql, args)
             for listener in listeners:
                 listener(sql)
-            out = Rows(() if plan.row is None else _convert(plan, cur.fetchall()))
-            out.rowcount = cur.rowcount
-            return out
+            return Rows(() if plan.row is None else _convert(plan, cur.fetchall()))
         except self._error as e:
             raise DBAPIError.instance(sql, args, e, self._error) from e
 

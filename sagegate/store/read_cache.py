@@ -87,10 +87,13 @@ def cached_read(method: F | None = None, *, scope: Callable[..., Scope] | None =
     (called with the method's own arguments; dropped by writes naming that scope)."""
 
     def decorate(fn: F) -> F:
+        def key_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
+            return (fn.__name__, args, tuple(sorted(kwargs.items())))
+
         @functools.wraps(fn)
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             cache: ReadCache = self._read_cache
-            key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+            key = key_of(args, kwargs)
             try:
                 return cache.get(key)
             except KeyError:
@@ -108,7 +111,7 @@ def cached_read(method: F | None = None, *, scope: Callable[..., Scope] | None =
             """The cache entry of `value` as this read's answer for `args` (scoped reads
             only): for a write that knows what the read will answer once it commits."""
             assert scope is not None
-            return ((fn.__name__, args, ()), value, scope(self, *args))
+            return (key_of(args, {}), value, scope(self, *args))
 
         wrapper.answer = answer  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
