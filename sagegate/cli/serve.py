@@ -11,6 +11,7 @@ from sagegate.cli.output import print_credentials
 from sagegate.iam.bootstrap import create_account
 from sagegate.server.app import build_app
 from sagegate.server.dispatch import Dispatcher
+from sagegate.server.http import HttpProtocol
 from sagegate.server.settings import Settings
 from sagegate.server.state import open_store
 
@@ -28,7 +29,7 @@ def serve(settings: Settings, *, log_level: str = "info") -> int:
         port=settings.port,
         log_level=log_level,
         loop="uvloop",
-        http="httptools",
+        http=HttpProtocol,
         access_log=False,
         # aws:SourceIp is the TCP peer: uvicorn would otherwise believe X-Forwarded-For from
         # loopback clients, letting any local caller choose the address its policies see.

@@ -136,3 +136,23 @@ def test_revocation_reaches_every_worker_process(fresh: Deployment) -> None:
         if "Started server process" in line
     }
     assert len(pids) == 2
+
+
+def test_keep_alive_and_connection_close_answer_whole_responses(deployment: Deployment) -> None:
+    """Two requests on one connection, the second asking to close: both answers arrive whole
+    (each sent in one write, see sagegate.server.http) and then the server closes."""
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
+    request = (
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n%%s\r\n%%s" % len(body)
+    )
+    with socket.create_connection(("127.0.0.1", deployment.port), timeout=30) as s:
+        s.sendall(request % (b"", body) + request % (b"Connection: close\r\n", body))
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    answer = b"".join(chunks)
+    assert answer.count(b"HTTP/1.1 403 Forbidden") == 2, answer[:400]
+    assert answer.count(b"MissingAuthenticationToken") == 2
+    assert answer.endswith(b"</ErrorResponse>")
