@@ -153,6 +153,7 @@ class StoreBase:
         # SQLite: the epochs as of the kept connection's `data_version` (see `epochs`).
         self._kept_version: int | None = None
         self._kept_epochs: tuple[int, int] | None = None
+        self._kept_header: bytes | None = None  # the wal-index header they were read under
         self._read_cache = ReadCache()
         self._cache_epoch: tuple[int, int] | None = None
 
@@ -289,7 +290,12 @@ class StoreBase:
             return value
 
     def _epochs_via_kept(self) -> tuple[int, int] | None:
-        """The epochs through the kept connection, or None when it is taken or not SQLite's."""
+        """The epochs through the kept connection, or None when it is taken or not SQLite's.
+        Nothing at all is read while the wal-index header is as it was when they were last
+        read (`driver.WalIndex`): nobody has committed since."""
+        header = self._transaction.wal_header()  # before the epochs, so never newer than them
+        if header is not None and header == self._kept_header and self._kept_epochs is not None:
+            return self._kept_epochs
         with self._transaction.kept() as conn:
             if conn is None:
                 return None
@@ -297,11 +303,12 @@ class StoreBase:
             try:
                 version = cur.execute(_DATA_VERSION).fetchone()[0]
                 if version == self._kept_version and self._kept_epochs is not None:
+                    self._kept_header = header
                     return self._kept_epochs
                 value = _select_epochs(cur)
             finally:
                 cur.close()
-        self._kept_version, self._kept_epochs = version, value
+        self._kept_version, self._kept_epochs, self._kept_header = version, value, header
         return value
 
     def _read_epochs(self) -> tuple[int, int]:

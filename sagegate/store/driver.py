@@ -17,7 +17,10 @@ Driver errors are raised as SQLAlchemy's (`IntegrityError`...), as the ORM paths
 from __future__ import annotations
 
 import contextlib
+import mmap
 import operator
+import os
+import struct
 import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -134,6 +137,7 @@ class Transactions:
         self._sqlite = engine.dialect.name == "sqlite"
         self._lock = threading.Lock()
         self._kept: Any = None  # a detached pool connection (SQLite), opened on first use
+        self._wal: WalIndex | None = None  # the kept connection's wal-index, while it is open
 
     @contextmanager
     def __call__(self, *, write: bool) -> Iterator[Driver]:
@@ -183,9 +187,25 @@ class Transactions:
         finally:
             self._lock.release()
 
+    def wal_header(self) -> bytes | None:
+        """The database's wal-index header as it is now (see `WalIndex`), or None when it cannot
+        be read without a statement (not SQLite, not WAL, the kept connection not open yet)."""
+        wal = self._wal
+        return wal.header() if wal is not None else None
+
     def _open_kept(self) -> Any:
         raw = self._engine.raw_connection()
         raw.detach()  # ours until `close`: never handed to anyone else
+        self._wal = WalIndex.open(raw.dbapi_connection)
+        return raw
+
+    def _drop_kept(self) -> Any:
+        """Forget the kept connection (the caller holds the lock) and return it to be closed:
+        its wal-index mapping goes first, as it is only safe while the connection is open."""
+        raw, self._kept = self._kept, None
+        wal, self._wal = self._wal, None
+        if wal is not None:
+            wal.close()
         return raw
 
     def _rollback(self, raw: Any, kept: bool) -> None:
@@ -193,7 +213,7 @@ class Transactions:
             raw.rollback()
         except Exception:  # broken: nobody may use it again
             if kept:
-                self._kept = None
+                self._drop_kept()
                 with contextlib.suppress(Exception):
                     raw.close()
             else:
@@ -201,9 +221,74 @@ class Transactions:
 
     def close(self) -> None:
         with self._lock:
-            raw, self._kept = self._kept, None
+            raw = self._drop_kept()
         if raw is not None:
             raw.close()
+
+
+class WalIndex:
+    """A read-only view of a WAL-mode SQLite database's wal-index header: whether anyone has
+    committed since the last look, without a statement or a system call.
+
+    The wal-index (the ``-shm`` file every connection maps) begins with two copies of a 48-byte
+    header that every commit rewrites, its change counter and last frame among them (SQLite,
+    *WAL-mode File Format*, "The WAL-Index Header"); a writer updates the second copy, then the
+    first, so equal copies are a consistent header. Unchanged since a statement read the
+    database means nobody has committed since. The mapping is only read while the connection
+    that opened it is open: that connection's shared lock on the file keeps any other from
+    truncating it (which would make reading the mapping fault). Anything unexpected (another
+    header version, torn copies, a closed mapping) answers None, and the caller asks SQLite."""
+
+    _SIZE = 96  # the two header copies
+    _VERSION = 3007000  # iVersion of the wal-index format
+
+    def __init__(self, view: mmap.mmap) -> None:
+        self._view = view
+
+    @classmethod
+    def open(cls, dbapi_conn: Any) -> WalIndex | None:
+        """The wal-index of the connection's main database, or None when it has none (not a
+        file, not in WAL mode)."""
+        try:
+            cur = dbapi_conn.cursor()
+            try:
+                if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    return None
+                cur.execute("PRAGMA data_version").fetchone()  # a read: the wal-index exists
+                path = next(r[2] for r in cur.execute("PRAGMA database_list") if r[1] == "main")
+            finally:
+                cur.close()
+            if not path:
+                return None
+            fd = os.open(f"{path}-shm", os.O_RDONLY)
+        except Exception:
+            return None
+        try:
+            if os.fstat(fd).st_size < mmap.PAGESIZE:
+                return None
+            view = mmap.mmap(fd, mmap.PAGESIZE, access=mmap.ACCESS_READ)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        index = cls(view)
+        if index.header() is None:
+            index.close()
+            return None
+        return index
+
+    def header(self) -> bytes | None:
+        try:
+            raw = self._view[: self._SIZE]
+        except ValueError:  # closed
+            return None
+        first = raw[:48]
+        if first != raw[48:] or struct.unpack_from("=I", first)[0] != self._VERSION:
+            return None
+        return first
+
+    def close(self) -> None:
+        self._view.close()
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

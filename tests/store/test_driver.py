@@ -3,15 +3,17 @@ SQLite and PostgreSQL, inside the transactions `Transactions` hands out."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from sagegate.store import Account, Store
-from sagegate.store.driver import Driver, Prepared
+from sagegate.store.driver import Driver, Prepared, WalIndex
 from sagegate.store.schema import TagRow, UserRow
 
 _T = TagRow.__table__
@@ -109,3 +111,44 @@ def test_driver_under_an_orm_session_joins_its_transaction(store: Store) -> None
         Driver.of(s.connection()).execute(_INSERT_TAG, _tag("orm", "kept", 0))
     with store._transaction(write=False) as db:
         assert [r.key for r in db.execute(_TAGS, {"ids": ["orm"]})] == ["kept"]
+
+
+def test_wal_index_header_moves_with_every_commit_and_only_then(tmp_path: Path) -> None:
+    """`WalIndex`: the header a process sees in SQLite's wal-index changes when any connection
+    commits (here another one, as another process would), and stays put under reads."""
+    path = tmp_path / "w.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=wal")
+    writer.execute("CREATE TABLE t (x)")
+    reader = sqlite3.connect(path, isolation_level=None)
+    index = WalIndex.open(reader)
+    assert index is not None
+    try:
+        before = index.header()
+        assert before is not None
+        reader.execute("SELECT count(*) FROM t").fetchone()
+        assert index.header() == before
+        writer.execute("INSERT INTO t VALUES (1)")
+        after = index.header()
+        assert after is not None and after != before
+        writer.execute("BEGIN")
+        writer.execute("INSERT INTO t VALUES (2)")
+        assert index.header() == after  # not committed yet
+        writer.execute("COMMIT")
+        assert index.header() != after
+    finally:
+        index.close()
+        reader.close()
+        writer.close()
+    assert index.header() is None  # closed: nothing to compare, the caller asks SQLite
+
+
+def test_no_wal_index_without_wal(tmp_path: Path) -> None:
+    plain = sqlite3.connect(tmp_path / "d.db")
+    memory = sqlite3.connect(":memory:")
+    try:
+        assert WalIndex.open(plain) is None
+        assert WalIndex.open(memory) is None
+    finally:
+        plain.close()
+        memory.close()

@@ -256,6 +256,8 @@ def test_epochs_stay_exact_whoever_writes(
             for step in steps:
                 step(i)
                 assert store.epochs() == truth()
+                if store.dialect == "sqlite":  # the header path is the one under test
+                    assert store._transaction.wal_header() is not None
                 assert store.epochs() == truth()  # and again, when nothing changed
     finally:
         other.close()
