@@ -24,24 +24,33 @@ DEFAULT_MAX_RESULTS = 10
 _local = threading.local()
 
 
-def fetch(call: Call, kind: arns.Kind, name: str) -> SageMakerResource | None:
+def fetch(
+    call: Call, kind: arns.Kind, name: str, *, settle: bool = True
+) -> SageMakerResource | None:
     """The resource (with tags) as this request sees it, or None if it does not exist (or its
-    deletion has completed). Read once per request: authorization and handler share it."""
+    deletion has completed). Read once per request: authorization and handler share it.
+
+    `settle=False` reads it without acting on a moment due (SageMaker taking on the execution
+    role, `execution.settle`): for what that does not change (its tags, for authorization), or
+    for a write that settles it in its own transaction (`execution.settled`)."""
     key = (call.request_id, kind.type, name.lower())
     hit = getattr(_local, "entry", None)
     if hit is not None and hit[0] == key:
-        return hit[1]  # type: ignore[no-any-return]
-    try:
-        res: SageMakerResource | None = call.store.get_sagemaker_resource(
-            call.caller.account_id, call.region, kind.type, name
-        )
-    except NotFound:
-        res = None
-    if res is not None:
+        res: SageMakerResource | None = hit[1]
+        if hit[2] or not settle:
+            return res
+    else:
+        try:
+            res = call.store.get_sagemaker_resource(
+                call.caller.account_id, call.region, kind.type, name
+            )
+        except NotFound:
+            res = None
+        if res is not None and states.status_at(res, call.now) == states.GONE:
+            res = None
+    if res is not None and settle:
         res = execution.settle(call.store, res, call.now)
-    if res is not None and states.status_at(res, call.now) == states.GONE:
-        res = None
-    _local.entry = (key, res)
+    _local.entry = (key, res, settle)
     return res
 
 
@@ -90,7 +99,8 @@ def tags_of(kind: arns.Kind, member: str | None = None, extra: Any = None) -> An
     member = member or kind.name_member
 
     def context(call: Call, params: dict[str, Any]) -> dict[str, Any]:
-        ctx = resource_tags(fetch(call, kind, params[member]))
+        # Tags do not change as SageMaker takes on the execution role: nothing to settle here.
+        ctx = resource_tags(fetch(call, kind, params[member], settle=False))
         if extra is not None:
             ctx.update(extra(params))
         return ctx

@@ -36,7 +36,8 @@ Leaving the running state (stop, update, delete, failure) drops them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -133,13 +134,24 @@ def _due(res: SageMakerResource, now: datetime) -> tuple[datetime, str] | None:
     return (moment, after) if now >= moment else None
 
 
-def settle(store: Any, res: SageMakerResource, now: datetime) -> SageMakerResource:
-    """The resource after SageMaker has assumed its role, if the moment to do so has passed:
-    running with the session held, or Failed with the FailureReason. Cheap when nothing is due.
-    Safe against concurrent readers (replicas): the first to lock the row decides."""
+@dataclass(frozen=True)
+class Settlement:
+    """What SageMaker taking on a resource's execution role writes: `change` (for
+    `Store.update_sagemaker_resource`) dated `stamp`; `failed` when the role could not be
+    assumed and the resource goes to Failed."""
+
+    change: Callable[[SageMakerResource], tuple[str | None, dict[str, Any]] | None]
+    stamp: datetime
+    failed: bool
+
+
+def settlement(store: Any, res: SageMakerResource, now: datetime) -> Settlement | None:
+    """The settlement of `res` if the moment SageMaker assumes its role has passed and nobody
+    has acted on it: the role is assumed now, the change applies to the resource as it is found
+    under its row lock (and does nothing if it changed meanwhile)."""
     due = _due(res, now)
     if due is None:
-        return res
+        return None
     moment, after = due
     role_arn = role_of(res)
     # A resource without a role (none is made so through the API) runs holding nothing.
@@ -157,12 +169,35 @@ def settle(store: Any, res: SageMakerResource, now: datetime) -> SageMakerResour
         return after, data
 
     stamp = res.updated_at if not failed and after == res.status else moment
+    return Settlement(change, stamp, failed)
+
+
+def settle(store: Any, res: SageMakerResource, now: datetime) -> SageMakerResource:
+    """The resource after SageMaker has assumed its role, if the moment to do so has passed:
+    running with the session held, or Failed with the FailureReason. Cheap when nothing is due.
+    Safe against concurrent readers (replicas): the first to lock the row decides."""
+    plan = settlement(store, res, now)
+    return res if plan is None else apply(store, res, plan)
+
+
+def apply(store: Any, res: SageMakerResource, plan: Settlement) -> SageMakerResource:
+    """Write `plan` in a transaction of its own."""
     try:
         return store.update_sagemaker_resource(  # type: ignore[no-any-return]
-            res.account_id, res.region, res.resource_type, res.name, change, stamp
+            res.account_id, res.region, res.resource_type, res.name, plan.change, plan.stamp
         )
     except NotFound:
         return res
+
+
+def settled(plan: Settlement, cur: SageMakerResource) -> SageMakerResource:
+    """`cur` (locked by the caller's write) as `plan` leaves it: for a write that settles the
+    resource and changes it further in one transaction."""
+    changed = plan.change(cur)
+    if changed is None:
+        return cur
+    status, data = changed
+    return replace(cur, status=status, data=data, updated_at=plan.stamp)
 
 
 def without_held(data: Mapping[str, Any]) -> dict[str, Any]:

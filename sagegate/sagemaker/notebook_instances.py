@@ -185,9 +185,17 @@ def transition(
     """Move the notebook from one of `allowed` to `target` (atomically), merging `update` into
     and removing `drop` from its description."""
     arn = arns.call_arn(NOTEBOOK, call, name)
-    fetch(call, NOTEBOOK, name)  # settles a notebook leaving Pending (execution role assumed)
+    # A notebook leaving Pending: SageMaker takes on its execution role in this transaction,
+    # unless it cannot, and the notebook has failed whatever this request asks.
+    found = fetch(call, NOTEBOOK, name, settle=False)
+    plan = execution.settlement(call.store, found, call.now) if found is not None else None
+    if found is not None and plan is not None and plan.failed:
+        execution.apply(call.store, found, plan)
+        plan = None
 
     def change(res: SageMakerResource) -> tuple[str | None, dict[str, Any]]:
+        if plan is not None:
+            res = execution.settled(plan, res)
         status = states.status_at(res, call.now)
         if status == states.GONE:
             raise record_not_found()

@@ -274,6 +274,41 @@ def test_notebook_fails_when_its_role_can_no_longer_be_assumed(deployment: Deplo
     assert error(e) == ("ValidationException", "RecordNotFound")
 
 
+def test_the_first_stop_after_pending_takes_on_the_role_in_its_own_write(
+    deployment: Deployment,
+) -> None:
+    """Nobody reads the notebook while it leaves Pending: the Stop that comes first assumes the
+    role (RoleLastUsed moves) and stops it; with a role SageMaker can no longer assume, the
+    notebook has failed and the Stop is refused, the failure kept."""
+    iam = deployment.client("iam")
+    sm = deployment.client("sagemaker")
+    ok = role(deployment, "first-stop-ok")
+    bad = role(deployment, "first-stop-bad")
+    sm.create_notebook_instance(
+        NotebookInstanceName="first-stop-ok", InstanceType="ml.t3.medium", RoleArn=ok
+    )
+    bad_arn = sm.create_notebook_instance(
+        NotebookInstanceName="first-stop-bad", InstanceType="ml.t3.medium", RoleArn=bad
+    )["NotebookInstanceArn"]
+    iam.update_assume_role_policy(RoleName="first-stop-bad", PolicyDocument=EC2_TRUST)
+    assert "LastUsedDate" not in iam.get_role(RoleName="first-stop-ok")["Role"]["RoleLastUsed"]
+    time.sleep(float(TRANSITION) + 0.5)
+    sm.stop_notebook_instance(NotebookInstanceName="first-stop-ok")
+    assert "LastUsedDate" in iam.get_role(RoleName="first-stop-ok")["Role"]["RoleLastUsed"]
+    stopped = notebook_status(sm, "first-stop-ok", "Stopped")
+    assert "FailureReason" not in stopped
+    with pytest.raises(ClientError) as e:
+        sm.stop_notebook_instance(NotebookInstanceName="first-stop-bad")
+    assert error(e) == (
+        "ValidationException",
+        f"Status (Failed) not in ([InService]). Unable to transition to (Stopping) for "
+        f"Notebook Instance ({bad_arn})",
+    )
+    failed = sm.describe_notebook_instance(NotebookInstanceName="first-stop-bad")
+    assert failed["NotebookInstanceStatus"] == "Failed"
+    assert failed["FailureReason"] == f"SageMaker was unable to assume the role '{bad}'"
+
+
 def training_job(name: str, role_arn: str) -> dict[str, Any]:
     return {
         "TrainingJobName": name,
