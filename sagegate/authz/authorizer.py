@@ -14,7 +14,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from sagegate.authz.context import global_keys
+from sagegate.authz.context import caller_keys, request_keys
 from sagegate.authz.epoch import EpochGuard
 from sagegate.policy import (
     CompiledPolicy,
@@ -45,12 +45,26 @@ class Authorizer:
     def __init__(self, store: Any, guard: EpochGuard) -> None:
         self._store = store
         self._sets: dict[str, PolicySet] = {}
+        # Per caller object (callers are cached by `Identities`): its global keys, as principal.
+        self._callers: dict[int, tuple[Caller, dict[str, str], PrincipalInfo]] = {}
         self._lock = threading.Lock()
         guard.register(self._clear)
 
     def _clear(self) -> None:
         with self._lock:
             self._sets.clear()
+            self._callers.clear()
+
+    def _caller(self, caller: Caller) -> tuple[dict[str, str], PrincipalInfo]:
+        """The caller's own global keys and its principal, worked out once per caller object."""
+        hit = self._callers.get(id(caller))
+        if hit is None or hit[0] is not caller:
+            hit = (caller, caller_keys(caller), _principal(caller))
+            with self._lock:
+                if len(self._callers) >= 10_000:
+                    self._callers.clear()
+                self._callers[id(caller)] = hit
+        return hit[1], hit[2]
 
     # -- policies -------------------------------------------------------------------------------
 
@@ -156,11 +170,12 @@ class Authorizer:
         """Raise AccessDenied unless every resource of the call, and every further check the
         operation names (`spec.also`), is allowed."""
         caller = call.caller
-        base = global_keys(call)
-        keys = dict(base)
+        own, principal = self._caller(caller)
+        base = request_keys(call)
+        base.update(own)
+        entries = base
         if spec.context is not None:
-            keys.update(spec.context(call, params))
-        principal = _principal(caller)
+            entries = {**base, **Context.build(spec.context(call, params)).entries}
         policies = self.policy_set(caller)
         resource_account = None
         if spec.resource_policy is not None:
@@ -168,7 +183,7 @@ class Authorizer:
             if found is not None:
                 policies = policies.with_resource(_resource_policy(found))
                 resource_account = found.account_id
-        context = Context.build(keys)
+        context = Context(entries)
         resources = spec.resources(call, params)
         limits = _root_session_limits(caller)
         for resource in resources:
@@ -185,7 +200,7 @@ class Authorizer:
         if spec.also is not None:
             identity_only = self.policy_set(caller)
             for extra in spec.also(call, params):
-                ctx = Context.build({**base, **extra.context})
+                ctx = Context({**base, **Context.build(extra.context).entries})
                 # A further action on the call's own resource (sts:TagSession on the role being
                 # assumed) is decided with that resource's policy too; any other (iam:PassRole
                 # on an execution role) with the caller's identity policies alone.

@@ -23,51 +23,75 @@ Per principal type (the "Principal key" table of that page):
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sagegate.protocol.registry import Call
+from sagegate.protocol.registry import Call, Caller
 
 
 def _iso(value: Any) -> str:
+    return _iso_second(value.replace(microsecond=0))
+
+
+@functools.lru_cache(maxsize=64)
+def _iso_second(value: Any) -> str:
+    # Every request formats the current second (aws:CurrentTime): once per second suffices.
     return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
-def global_keys(call: Call) -> dict[str, Any]:
-    caller = call.caller
-    now = call.now
-    ctx: dict[str, Any] = {
-        "aws:CurrentTime": _iso(now),
-        "aws:EpochTime": str(int(now.timestamp())),
-        "aws:SecureTransport": "true" if call.secure_transport else "false",
-        "aws:RequestedRegion": call.region,
-        "aws:PrincipalArn": caller.role_arn if caller.type == "AssumedRole" else caller.arn,
-        "aws:PrincipalAccount": caller.account_id,
-        "aws:PrincipalType": caller.type,
+def caller_keys(caller: Caller) -> dict[str, str]:
+    """The global keys that depend on the caller alone (named lower-case, as `Context` keeps
+    them): the same for every request of one caller, so the authorizer keeps them per caller."""
+    ctx: dict[str, str] = {
+        "aws:principalarn": str(caller.role_arn if caller.type == "AssumedRole" else caller.arn),
+        "aws:principalaccount": caller.account_id,
+        "aws:principaltype": caller.type,
         "aws:userid": caller.userid,
-        "aws:ViaAWSService": "false",
-        "aws:PrincipalIsAWSService": "false",
+        "aws:viaawsservice": "false",
+        "aws:principalisawsservice": "false",
     }
-    if call.source_ip:
-        ctx["aws:SourceIp"] = call.source_ip
     if caller.username is not None and caller.type == "User":
         ctx["aws:username"] = caller.username
     for key, value in caller.tags:
-        ctx[f"aws:PrincipalTag/{key}"] = value
+        ctx[f"aws:principaltag/{key}".lower()] = value
     facts = caller.session.get("facts")
     if facts is not None:
-        ctx["aws:TokenIssueTime"] = _iso(facts.issued_at)
-        mfa_time = facts.mfa_auth_time
-        ctx["aws:MultiFactorAuthPresent"] = "true" if mfa_time is not None else "false"
-        if mfa_time is not None:
-            ctx["aws:MultiFactorAuthAge"] = str(max(0, int((now - mfa_time).total_seconds())))
+        ctx["aws:tokenissuetime"] = _iso(facts.issued_at)
+        ctx["aws:multifactorauthpresent"] = "true" if facts.mfa_auth_time is not None else "false"
         if facts.source_identity is not None:
-            ctx["aws:SourceIdentity"] = facts.source_identity
+            ctx["aws:sourceidentity"] = facts.source_identity
         provider = facts.extra.get("federated_provider")
         if provider:
-            ctx["aws:FederatedProvider"] = provider
+            ctx["aws:federatedprovider"] = provider
         # The identity provider's keys a session's requests keep (a SAML session's `saml:sub`,
         # `saml:sub_type`, `saml:namequalifier`): the extras named as condition keys.
         for key, value in facts.extra.items():
             if ":" in key and not key.lower().startswith("aws:"):
-                ctx[key] = value
+                ctx[key.lower()] = value
     return ctx
+
+
+def request_keys(call: Call) -> dict[str, str]:
+    """The global keys of this request that are not the caller's alone (lower-case names)."""
+    now = call.now
+    ctx = {
+        "aws:currenttime": _iso(now),
+        "aws:epochtime": str(int(now.timestamp())),
+        "aws:securetransport": "true" if call.secure_transport else "false",
+        "aws:requestedregion": call.region,
+    }
+    if call.source_ip:
+        ctx["aws:sourceip"] = call.source_ip
+    facts = call.caller.session.get("facts")
+    if facts is not None and facts.mfa_auth_time is not None:
+        ctx["aws:multifactorauthage"] = str(
+            max(0, int((now - facts.mfa_auth_time).total_seconds()))
+        )
+    return ctx
+
+
+def global_keys(call: Call) -> dict[str, str]:
+    """Every global key of the request (lower-case names)."""
+    keys = request_keys(call)
+    keys.update(caller_keys(call.caller))
+    return keys

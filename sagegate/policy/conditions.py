@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
@@ -280,13 +281,19 @@ def _build_matcher(
 
         def ip(v: str) -> bool:
             try:
-                addr = ipaddress.ip_address(v.strip())
+                addr = _ip_address(v)
             except ValueError as exc:
                 raise Unparseable(f"not an IP address: {v!r}") from exc
             return any(addr.version == n.version and addr in n for n in nets)
 
         return ip, tuple(errors)
     raise AssertionError(family)  # pragma: no cover
+
+
+@functools.lru_cache(maxsize=1024)
+def _ip_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """`aws:SourceIp` and the like: a handful of addresses asked about again and again."""
+    return ipaddress.ip_address(value.strip())
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +40,7 @@ from sagegate.sigv4 import (
     SigV4Error,
     SigV4Params,
     check_request,
+    check_service,
     missing_authentication_token,
     parse_auth,
     verify,
@@ -86,6 +87,16 @@ UNSIGNED_REGION = "us-east-1"
 _ANONYMOUS = Caller(account_id="", type="Anonymous", arn="anonymous", userid="anonymous")
 
 
+def new_request_id() -> str:
+    """A random (version 4) UUID in its text form, as `str(uuid.uuid4())` writes it without
+    building the `UUID` object on every request."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = "89ab"
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -103,7 +114,7 @@ class Dispatcher:
         self.usage = UsageRecorder(store)
 
     def handle(self, req: RawRequest) -> RawResponse:
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         headers = {k.lower(): v for k, v in req.headers}
         target = _Target(is_json="x-amz-target" in headers)
         try:
@@ -145,7 +156,7 @@ class Dispatcher:
         if spec is None:
             if signed is None:
                 raise missing_authentication_token()
-            check_request(signed[1], now, expected_service=model.signing_name)
+            check_service(signed[1], model.signing_name)
             raise NotImplementedOperation(service, operation)
         if signed is None:
             # Only operations that authenticate their caller from the request itself
@@ -156,7 +167,7 @@ class Dispatcher:
         else:
             caller, auth = signed
             region = auth.region
-            check_request(auth, now, expected_service=model.signing_name)
+            check_service(auth, model.signing_name)
         # 3 parse, 4 validate
         if model.protocol == "json":
             params = parse_json_request(op_model, req.body)
@@ -216,7 +227,7 @@ class Dispatcher:
         # Date and scope first, as AWS does: a stale request is refused before any key lookup.
         check_request(params, now)
         caller, secret = self.identities.resolve(params.access_key_id, params.security_token, now)
-        verify(http, params, secret, now)
+        verify(http, params, secret, now, checked=True)
         return caller, params
 
     def _error(

@@ -27,7 +27,7 @@ from .parse import parse_auth
 from .request import HttpRequest
 from .signing_key import SigningKeyCache, default_cache, derive_signing_key
 from .string_to_sign import credential_scope, string_to_sign
-from .verify import DEFAULT_MAX_SKEW, Verified, check_request, verify
+from .verify import DEFAULT_MAX_SKEW, Verified, check_request, check_service, verify
 
 __all__ = [
     "DEFAULT_MAX_SKEW",
@@ -40,6 +40,7 @@ __all__ = [
     "canonical_request",
     "canonical_uri",
     "check_request",
+    "check_service",
     "content_sha256_mismatch",
     "credential_scope",
     "default_cache",

@@ -70,6 +70,8 @@ def canonical_uri(raw_path: str, service: str) -> str:
     """The CanonicalURI for ``raw_path`` as received (still percent-encoded)."""
     if service == "s3":
         return raw_path or "/"
+    if raw_path == "/":  # every query and JSON API request
+        return raw_path
     normalized = remove_dot_segments(raw_path) if raw_path else "/"
     return quote(normalized, safe=_PATH_SAFE, encoding="utf-8", errors="surrogateescape")
 

@@ -8,8 +8,7 @@ canonical request for Signature Version 4"). Nothing here decodes or normalises.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 __all__ = ["HttpRequest"]
 
@@ -28,6 +27,8 @@ class HttpRequest:
     raw_query: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    #: Lower-cased header name -> values in arrival order (do not mutate).
+    header_map: dict[str, list[str]] = field(init=False, repr=False, compare=False)
 
     @classmethod
     def from_wire(
@@ -61,10 +62,8 @@ class HttpRequest:
         values = self.header_map.get(name.lower())
         return values[0] if values else None
 
-    @cached_property
-    def header_map(self) -> dict[str, list[str]]:
-        """Lower-cased header name -> values in arrival order (computed once; do not mutate)."""
+    def __post_init__(self) -> None:
         result: dict[str, list[str]] = {}
         for k, v in self.headers:
             result.setdefault(k.lower(), []).append(v)
-        return result
+        object.__setattr__(self, "header_map", result)

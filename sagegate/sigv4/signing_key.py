@@ -26,7 +26,7 @@ __all__ = ["SigningKeyCache", "default_cache", "derive_signing_key", "sign"]
 
 
 def _hmac(key: bytes, msg: str) -> bytes:
-    return hmac.new(key, msg.encode("utf-8", "surrogateescape"), hashlib.sha256).digest()
+    return hmac.digest(key, msg.encode("utf-8", "surrogateescape"), "sha256")
 
 
 def derive_signing_key(
@@ -41,9 +41,9 @@ def derive_signing_key(
 
 def sign(signing_key: bytes, string_to_sign: str) -> str:
     """The hex signature of ``string_to_sign``."""
-    return hmac.new(
-        signing_key, string_to_sign.encode("utf-8", "surrogateescape"), hashlib.sha256
-    ).hexdigest()
+    return hmac.digest(
+        signing_key, string_to_sign.encode("utf-8", "surrogateescape"), "sha256"
+    ).hex()
 
 
 class SigningKeyCache:

@@ -39,7 +39,7 @@ from .request import HttpRequest
 from .signing_key import SigningKeyCache, default_cache, sign
 from .string_to_sign import TERMINATOR, string_to_sign
 
-__all__ = ["DEFAULT_MAX_SKEW", "Verified", "check_request", "verify"]
+__all__ = ["DEFAULT_MAX_SKEW", "Verified", "check_request", "check_service", "verify"]
 
 DEFAULT_MAX_SKEW = timedelta(minutes=5)
 _REGION_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -147,6 +147,12 @@ def check_request(
     _check_scope(params, expected_service, allowed_regions)
 
 
+def check_service(params: SigV4Params, expected_service: str) -> None:
+    """`check_request`'s scope check again, now with the service the request turned out to be
+    for (time and signed headers were checked before)."""
+    _check_scope(params, expected_service, None)
+
+
 def verify(
     request: HttpRequest,
     params: SigV4Params,
@@ -157,15 +163,18 @@ def verify(
     max_skew: timedelta = DEFAULT_MAX_SKEW,
     allowed_regions: Collection[str] | None = None,
     cache: SigningKeyCache = default_cache,
+    checked: bool = False,
 ) -> Verified:
-    """Check ``request``'s signature ``params`` with the signer's secret; raise SigV4Error."""
-    check_request(
-        params,
-        now,
-        expected_service=expected_service,
-        max_skew=max_skew,
-        allowed_regions=allowed_regions,
-    )
+    """Check ``request``'s signature ``params`` with the signer's secret; raise SigV4Error.
+    ``checked``: the caller has just run `check_request` with the same arguments."""
+    if not checked:
+        check_request(
+            params,
+            now,
+            expected_service=expected_service,
+            max_skew=max_skew,
+            allowed_regions=allowed_regions,
+        )
     header_map = request.header_map
     if params.presigned and params.service == "s3" and "x-amz-content-sha256" not in header_map:
         hashed_payload = UNSIGNED_PAYLOAD

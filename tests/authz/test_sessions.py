@@ -13,6 +13,7 @@ import pytest
 from sagegate.authz import AccessDenied, Authorizer, EpochGuard, Identities
 from sagegate.authz.context import global_keys
 from sagegate.authz.identity import merge_tags
+from sagegate.policy.context import Context
 from sagegate.protocol.registry import Call, Caller, OperationSpec
 from sagegate.sigv4 import SigV4Error
 from sagegate.store import Account, SessionFacts, Store
@@ -210,7 +211,7 @@ def test_global_keys_of_a_role_session(
         store, account, "R", source_identity="alice", mfa_auth_time=NOW - timedelta(seconds=90)
     )
     caller, _ = resolve(identities, store, facts)
-    keys = global_keys(call_of(caller, store, secure_transport=True))
+    keys = Context(global_keys(call_of(caller, store, secure_transport=True)))
     assert keys["aws:PrincipalArn"] == f"arn:aws:iam::{a}:role/R"
     assert keys["aws:PrincipalType"] == "AssumedRole"
     assert keys["aws:PrincipalAccount"] == a
@@ -237,7 +238,7 @@ def test_global_keys_of_long_term_credentials_have_no_session_keys(
     key, _ = store.create_access_key(account.account_id, "u")
     guard.sync()
     caller, _ = identities.resolve(key.access_key_id)
-    keys = global_keys(call_of(caller, store))
+    keys = Context(global_keys(call_of(caller, store)))
     assert keys["aws:username"] == "u"
     assert keys["aws:PrincipalArn"] == f"arn:aws:iam::{account.account_id}:user/u"
     for absent in ("aws:MultiFactorAuthPresent", "aws:TokenIssueTime", "aws:SourceIdentity"):
