@@ -1,20 +1,40 @@
-"""uvicorn's httptools protocol, sending each response in one write.
+"""uvicorn's httptools protocol, with the API's requests answered straight from the parser.
 
-uvicorn writes a response's status line and headers as soon as the app sends
-`http.response.start`, and the body with `http.response.body`: two `send` system calls and two
-TCP segments per response, which on loopback cost the server as much CPU as a policy decision.
-`HttpProtocol` gives uvicorn a transport that gathers what is written during one step of the
-event loop and hands it to the socket once, at the end of that step. Everything else (reading,
-flow control, closing, addresses) goes to the real transport unchanged; a close first flushes
-what was gathered.
+Every AWS API call (query and JSON protocols alike) is a `POST /` or `GET /` whose whole answer
+`Dispatcher.handle` computes synchronously. For those, `HttpProtocol` skips the ASGI machinery
+(a task, an event, the receive/send messages and our ASGI endpoint's re-encoding, ~30 µs of CPU
+per request): when the request is complete, it builds the `RawRequest` from what httptools
+parsed, calls the dispatcher and writes the response in one piece. Everything else keeps
+uvicorn's ASGI path unchanged: the notebook pages and any other path, other methods, bodies
+declared larger than the API's limit or chunked (the API endpoint answers 413 as before),
+`Expect: 100-continue`, upgrades, a request pipelined behind one still being answered, a
+connection whose client is not reading what it was sent (the ASGI path waits for it), and every
+request when uvicorn's access log is on (so the log stays complete). Reading, HTTP parsing and
+its errors, keep-alive timeouts, flow control and shutdown remain uvicorn's.
+
+On the ASGI path uvicorn writes a response's status line and headers, then its body: two
+`send` system calls and two TCP segments. The transport this protocol hands uvicorn gathers
+what is written during one step of the event loop and writes it once, at the end of the step.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from sagegate.server.app import ApiEndpoint, Front
+from sagegate.server.dispatch import RawRequest, RawResponse
+
+log = logging.getLogger("sagegate.request")
+
+_INTERNAL = RawResponse(
+    500,
+    (("content-type", "text/plain; charset=utf-8"),),
+    b"Internal Server Error",
+)
 
 
 class _Gathering:
@@ -48,7 +68,96 @@ class _Gathering:
 
 
 class HttpProtocol(HttpToolsProtocol):
-    """`uvicorn.run(..., http=HttpProtocol)`: httptools, one write per response."""
+    """`uvicorn.run(..., http=HttpProtocol)` for `server.app.build_app`'s application."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        api = self.app.api if isinstance(self.app, Front) else None
+        self._api: ApiEndpoint | None = api if isinstance(api, ApiEndpoint) else None
+        self._direct = False
+        self._body: list[bytes] = []
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(_Gathering(transport, self.loop))  # type: ignore[arg-type]
+
+    # -- parser callbacks -------------------------------------------------------------------------
+
+    def on_headers_complete(self) -> None:
+        self._direct = self._answers_directly()
+        if self._direct:
+            self._body = []
+        else:
+            super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if self._direct:
+            self._body.append(body)
+        else:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self._direct:
+            super().on_message_complete()
+            return
+        self._direct = False
+        self._answer()
+
+    # -- the direct path --------------------------------------------------------------------------
+
+    def _answers_directly(self) -> bool:
+        api = self._api
+        if api is None or self.access_log or self.expect_100_continue:
+            return False
+        if self.cycle is not None and not self.cycle.response_complete:
+            return False  # pipelined behind an ASGI response: keep the order
+        if self.flow.write_paused or self.parser.should_upgrade():
+            return False
+        if self.parser.get_method() not in (b"POST", b"GET"):
+            return False
+        if self.url.partition(b"?")[0] != b"/":
+            return False
+        for name, value in self.headers:
+            if name == b"content-length":
+                if not value.isdigit() or int(value) > api.max_body:
+                    return False
+            elif name == b"transfer-encoding":
+                return False
+        return True
+
+    def _answer(self) -> None:
+        assert self._api is not None
+        path, _, query = self.url.partition(b"?")
+        keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
+        try:
+            request = RawRequest(
+                method=self.parser.get_method().decode("ascii"),
+                raw_path=path.decode("latin-1"),
+                query_string=query.decode("latin-1"),
+                headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.headers),
+                body=b"".join(self._body),
+                client_ip=self.client[0] if self.client else "",
+                secure=self.scheme == "https",
+            )
+            response = self._api.dispatcher.handle(request)
+        except Exception:  # the dispatcher answers every error itself; this is a last resort
+            log.exception("request failed outside the dispatcher")
+            response, keep_alive = _INTERNAL, False
+        self._body = []
+        out = [STATUS_LINE[response.status]]
+        for name, value in self.server_state.default_headers:
+            out += (name, b": ", value, b"\r\n")
+        for name, text in response.headers:
+            out += (name.encode("latin-1"), b": ", text.encode("latin-1"), b"\r\n")
+        out += (b"content-length: ", str(len(response.body)).encode("ascii"), b"\r\n")
+        if not keep_alive:
+            out.append(b"connection: close\r\n")
+        out += (b"\r\n", response.body)
+        self.transport.write(b"".join(out))
+        self.server_state.total_requests += 1
+        if not keep_alive:
+            self.transport.close()
+            return
+        self._unset_keepalive_if_required()
+        self.timeout_keep_alive_task = self.loop.call_later(
+            self.timeout_keep_alive, self.timeout_keep_alive_handler
+        )

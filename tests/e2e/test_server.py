@@ -4,6 +4,7 @@ graceful shutdown, restart safety."""
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import socket
 import threading
@@ -155,4 +156,53 @@ def test_keep_alive_and_connection_close_answer_whole_responses(deployment: Depl
     answer = b"".join(chunks)
     assert answer.count(b"HTTP/1.1 403 Forbidden") == 2, answer[:400]
     assert answer.count(b"MissingAuthenticationToken") == 2
+    assert answer.endswith(b"</ErrorResponse>")
+
+
+def _exchange(d: Deployment, data: bytes) -> bytes:
+    """Send `data` on one connection and read until the server closes it."""
+    with socket.create_connection(("127.0.0.1", d.port), timeout=30) as s:
+        s.sendall(data)
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _api_request(extra: bytes = b"", version: bytes = b"HTTP/1.1") -> bytes:
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
+    return (
+        b"POST / " + version + b"\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n%s\r\n%s" % (len(body), extra, body)
+    )
+
+
+def test_http_1_0_gets_its_answer_and_the_connection_closes(deployment: Deployment) -> None:
+    answer = _exchange(deployment, _api_request(version=b"HTTP/1.0"))
+    assert answer.startswith(b"HTTP/1.1 403 Forbidden"), answer[:200]
+    assert b"connection: close" in answer.lower()
+    assert answer.endswith(b"</ErrorResponse>")
+
+
+def test_pipelined_requests_are_answered_in_order_across_both_paths(
+    deployment: Deployment,
+) -> None:
+    """An API request (answered straight from the parser), a notebook page (ASGI), an API
+    request again and a page request closing the connection, pipelined on one connection: four
+    answers, in the order asked."""
+    page = b"GET /sagemaker/notebook/none?authToken=x HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n"
+    answer = _exchange(
+        deployment,
+        _api_request() + page % b"" + _api_request() + page % b"Connection: close\r\n",
+    )
+    parts = re.split(rb"(?=HTTP/1\.1 \d{3} )", answer)
+    kinds = [b"xml" if b"content-type: text/xml" in p else b"html" for p in parts if p]
+    assert kinds == [b"xml", b"html", b"xml", b"html"], answer[:800]
+    assert answer.count(b"MissingAuthenticationToken") == 2
+
+
+def test_expect_100_continue_still_gets_its_answer(deployment: Deployment) -> None:
+    answer = _exchange(deployment, _api_request(b"Expect: 100-continue\r\nConnection: close\r\n"))
+    assert b"HTTP/1.1 403 Forbidden" in answer
     assert answer.endswith(b"</ErrorResponse>")
