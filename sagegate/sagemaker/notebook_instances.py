@@ -208,7 +208,13 @@ def transition(
 
     try:
         res: SageMakerResource = call.store.update_sagemaker_resource(
-            call.caller.account_id, call.region, NOTEBOOK.type, name, change, call.now
+            call.caller.account_id,
+            call.region,
+            NOTEBOOK.type,
+            name,
+            change,
+            call.now,
+            expected=found,
         )
     except NotFound:
         raise record_not_found() from None

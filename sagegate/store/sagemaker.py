@@ -105,6 +105,18 @@ _UPDATE = Prepared(
     .where(_TABLE.c.arn == bindparam("arn_"))
     .values(status=bindparam("status_"), data=bindparam("data_"), updated_at=bindparam("at_"))
 )
+# The same, only if the row is still as the writer last read it (status and updated_at: every
+# change of a resource moves one of them, except the renewal of a held session).
+_UPDATE_IF_UNCHANGED = Prepared(
+    _TABLE.update()
+    .where(
+        _TABLE.c.arn == bindparam("arn_"),
+        _TABLE.c.status.is_not_distinct_from(bindparam("was_", type_=_TABLE.c.status.type)),
+        _TABLE.c.updated_at == bindparam("was_at_", type_=_TABLE.c.updated_at.type),
+    )
+    .values(status=bindparam("status_"), data=bindparam("data_"), updated_at=bindparam("at_"))
+    .returning(_TABLE.c.arn)
+)
 _DELETE = Prepared(_TABLE.delete().where(_TABLE.c.arn == bindparam("arn_")))
 _TAGS = TagRow.__table__
 _DELETE_TAGS = Prepared(
@@ -327,10 +339,22 @@ class SageMakerMixin(StoreBase):
         name: str,
         change: Change,
         now: datetime,
+        *,
+        expected: SageMakerResource | None = None,
     ) -> SageMakerResource:
         """Lock the resource, call `change(current)` -> (status, data) and store the result with
         `updated_at = now`; `change` returning None leaves the resource as it is (the current
-        record is returned). Anything `change` raises rolls back and propagates."""
+        record is returned). Anything `change` raises rolls back and propagates.
+
+        `expected`: the resource as the caller last read it. The change is then worked out from
+        it and written only if the row still has its status and updated_at (one statement, no
+        read); otherwise as above. Only for changes that hold whatever a held session's renewal
+        did meanwhile (the one change that moves neither), e.g. every state transition, which
+        drops the session."""
+        if expected is not None:
+            done = self._update_unless_changed(change, now, expected)
+            if done is not None:
+                return done
         answers: list[Answer] = []  # what a Describe will read once this commits
         with self._write_core(
             authz=False, scopes=_scopes(account_id, region, resource_type, name), answers=answers
@@ -345,13 +369,41 @@ class SageMakerMixin(StoreBase):
                 db.execute(
                     _UPDATE, {"arn_": current.arn, "status_": status, "data_": text, "at_": now}
                 )
-                current = replace(current, status=status, data=json.loads(text), updated_at=now)
+                current = replace(current, status=status, data=data, updated_at=now)
             answers.append(
                 SageMakerMixin.get_sagemaker_resource.answer(
                     self, current, account_id, region, resource_type, name
                 )
             )
             return current
+
+    def _update_unless_changed(
+        self, change: Change, now: datetime, expected: SageMakerResource
+    ) -> SageMakerResource | None:
+        """`update_sagemaker_resource` from `expected`: the updated resource, or None when the
+        row has changed since (nothing written) or `change` leaves it as it is."""
+        changed = change(expected)
+        if changed is None:
+            return None
+        status, data = changed
+        record = replace(expected, status=status, data=data, updated_at=now)
+        a, r, t, n = expected.account_id, expected.region, expected.resource_type, expected.name
+        answer = SageMakerMixin.get_sagemaker_resource.answer(self, record, a, r, t, n)
+        params = {
+            "arn_": expected.arn,
+            "was_": expected.status,
+            "was_at_": expected.updated_at,
+            "status_": status,
+            "data_": json.dumps(data, separators=(",", ":")),
+            "at_": now,
+        }
+        try:
+            with self._write_core(authz=False, scopes=_scopes(a, r, t, n), answers=[answer]) as db:
+                if not db.execute(_UPDATE_IF_UNCHANGED, params):
+                    raise _Changed  # roll back: the caller reads the row under its lock
+        except _Changed:
+            return None
+        return record
 
     def delete_sagemaker_resource(
         self,
@@ -457,3 +509,7 @@ class SageMakerMixin(StoreBase):
         key = self._keyring.open(base64.b64decode(json.loads(row.data)["sealed"]), aad)
         self._presign_keys[account_id] = key  # a dict store is atomic under the GIL
         return key
+
+
+class _Changed(Exception):
+    """The row is no longer as the writer read it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -110,6 +111,54 @@ def test_update_is_atomic(store: Store, account: Account) -> None:
         store.update_sagemaker_resource(
             account.account_id, REGION, "notebook-instance", "none", refuse, later
         )
+
+
+def test_update_from_what_was_read_writes_only_if_nothing_moved(
+    store: Store, account: Account, store_url: str, tmp_path: Path
+) -> None:
+    """`expected=`: the change is worked out from the resource as last read and written in one
+    statement while the row is unchanged; once another writer (here another replica) has moved
+    it, the change is worked out again from the row under lock, and what Describe reads then is
+    the database's answer."""
+    a = account.account_id
+    read = make(store, account, "cas")
+    seen: list[str | None] = []
+
+    def stop(cur: SageMakerResource) -> tuple[str | None, dict[str, object]]:
+        seen.append(cur.status)
+        return "Stopping", {**cur.data, "from": cur.status}
+
+    t1, t2, t3 = (T0 + timedelta(seconds=s) for s in (10, 20, 30))
+    done = store.update_sagemaker_resource(
+        a, REGION, "notebook-instance", "cas", stop, t1, expected=read
+    )
+    assert seen == ["Pending"] and done.status == "Stopping" and done.updated_at == t1
+    store._drop_read_cache()
+    assert store.get_sagemaker_resource(a, REGION, "notebook-instance", "cas") == done
+
+    other = Store.open(store_url, tmp_path, Keyring.generate())  # another replica
+    try:
+        other.update_sagemaker_resource(
+            a, REGION, "notebook-instance", "cas", lambda cur: ("Stopped", dict(cur.data)), t2
+        )
+    finally:
+        other.close()
+    seen.clear()
+    again = store.update_sagemaker_resource(
+        a,
+        REGION,
+        "notebook-instance",
+        "cas",
+        stop,
+        t3,
+        expected=done,  # stale: Stopping at t1
+    )
+    assert seen == ["Stopping", "Stopped"]  # tried from what was read, then from the row
+    assert again.status == "Stopping" and again.data["from"] == "Stopped"
+    store.epoch()
+    assert store.get_sagemaker_resource(a, REGION, "notebook-instance", "cas") == again
+    store._drop_read_cache()
+    assert store.get_sagemaker_resource(a, REGION, "notebook-instance", "cas") == again
 
 
 def test_list_sort_filter_page(store: Store, account: Account) -> None:
