@@ -99,6 +99,9 @@ _USER_AND_DEPENDENTS = Prepared(
         _has(GroupMembershipRow),
         _has(LoginProfileRow),
         _has(MfaDeviceRow),
+        # What goes with the user (statements run only when there is some).
+        exists().where(_T.c.entity_type == USER_TAG, _T.c.entity_id == _U.c.user_id),
+        _has(PasswordHistoryRow),
     )
     .where(_U.c.account_id == bindparam("a"), _U.c.name_lower == bindparam("n"))
     .with_for_update(of=_U)
@@ -208,13 +211,14 @@ class UsersMixin(StoreBase):
             row = db.execute(_USER_AND_DEPENDENTS, {"a": account_id, "n": name.lower()}).first()
             if row is None:
                 raise NotFound("user", name)
-            uid, *found = row
+            uid, *found, has_tags, has_history = row
             for present, message in zip(found, _DELETE_CONFLICTS, strict=True):
                 if present:
                     raise DeleteConflict("user", name, message)
-            db.execute(_DELETE_TAGS, {"t": USER_TAG, "i": uid})
-            # Normally gone with the login profile (deleted first); rows left are dropped here.
-            db.execute(_DELETE_PASSWORD_HISTORY, {"u": uid})
+            if has_tags:
+                db.execute(_DELETE_TAGS, {"t": USER_TAG, "i": uid})
+            if has_history:  # normally gone with the login profile (deleted first)
+                db.execute(_DELETE_PASSWORD_HISTORY, {"u": uid})
             db.execute(_DELETE_USER, {"u": uid})
 
     def update_user(

@@ -5,6 +5,7 @@ import threading
 from datetime import UTC
 
 import pytest
+from sqlalchemy import text
 
 from sagegate.store import (
     Account,
@@ -169,6 +170,11 @@ def test_delete_user(store: Store, account: Account) -> None:
     # Tags went with it: a new user with the same name starts clean.
     again = store.create_user(account.account_id, "Gone")
     assert again.tags == () and again.user_id != user.user_id
+    with store.engine.connect() as conn:
+        left = conn.execute(
+            text("SELECT count(*) FROM tags WHERE entity_id = :i"), {"i": user.user_id}
+        ).scalar_one()
+    assert left == 0
 
 
 def test_delete_user_conflicts(store: Store, account: Account) -> None:
