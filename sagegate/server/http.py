@@ -52,6 +52,13 @@ class _Gathering:
             self._loop.call_soon(self._flush)
         self._pending.append(data)
 
+    def write_whole(self, data: bytes) -> None:
+        """Write a whole response: at once, unless gathered writes are waiting (kept in order)."""
+        if self._pending:
+            self._pending.append(data)
+        elif not self._transport.is_closing():
+            self._transport.write(data)
+
     def _flush(self) -> None:
         if self._pending:
             data = b"".join(self._pending)
@@ -152,7 +159,7 @@ class HttpProtocol(HttpToolsProtocol):
         if not keep_alive:
             out.append(b"connection: close\r\n")
         out += (b"\r\n", response.body)
-        self.transport.write(b"".join(out))
+        self.transport.write_whole(b"".join(out))  # type: ignore[attr-defined]
         self.server_state.total_requests += 1
         if not keep_alive:
             self.transport.close()

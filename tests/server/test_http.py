@@ -49,6 +49,21 @@ def test_writes_of_one_turn_leave_in_one_write() -> None:
     ]
 
 
+def test_a_whole_response_leaves_at_once_after_what_was_gathered() -> None:
+    async def main() -> list[tuple[str, Any]]:
+        rec = Recorder()
+        t = _Gathering(rec, asyncio.get_running_loop())  # type: ignore[arg-type]
+        t.write_whole(b"first")
+        assert rec.calls == [("write", b"first")]  # nothing waiting: at once
+        t.write(b"head")
+        t.write_whole(b"second")  # behind what is gathered
+        assert rec.calls == [("write", b"first")]
+        await asyncio.sleep(0)
+        return rec.calls
+
+    assert asyncio.run(main()) == [("write", b"first"), ("write", b"headsecond")]
+
+
 def test_close_sends_what_was_gathered_first() -> None:
     async def main() -> list[tuple[str, Any]]:
         rec = Recorder()
