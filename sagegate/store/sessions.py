@@ -40,14 +40,11 @@ _FORMAT = 1
 MAX_TOKEN_CHARS = 16_384
 
 
-def _b32(value: int, n: int) -> str:
-    return "".join(_BASE32[(value >> (5 * (n - 1 - i))) & 31] for i in range(n))
-
-
 def new_session_key_id(account_id: str = "000000000000") -> str:
     """``ASIA`` + 16 characters of [A-Z2-7], as AWS forms temporary access key ids: 40 bits of
     the account id (so GetAccessKeyInfo can answer without the token) and 40 random bits."""
-    return "ASIA" + _b32(int(account_id), 8) + _b32(secrets.randbits(40), 8)
+    packed = int(account_id).to_bytes(5, "big") + secrets.token_bytes(5)
+    return "ASIA" + base64.b32encode(packed).decode("ascii")  # RFC 4648: _BASE32, no padding
 
 
 def session_key_account(access_key_id: str) -> str | None:
@@ -230,9 +227,17 @@ def _decode(access_key_id: str, raw: bytes) -> SessionFacts:
     )
 
 
+def _compress(data: bytes) -> bytes:
+    """zlib at its best level with a 1 KiB window and the smallest state: a session's facts are
+    a few hundred bytes, and zlib's default state (256 KiB, set up for every token) would cost
+    more than the whole token otherwise. Any zlib reader opens it (`open_session`)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 10, 1)
+    return packer.compress(data) + packer.flush()
+
+
 def seal_session(keyring: Keyring, facts: SessionFacts) -> str:
     """The session token for `facts`, sealed under the keyring's current key."""
-    blob = keyring.seal(zlib.compress(_encode(facts), 9), session_aad(facts.access_key_id))
+    blob = keyring.seal(_compress(_encode(facts)), session_aad(facts.access_key_id))
     return base64.urlsafe_b64encode(blob).decode("ascii").rstrip("=")
 
 
