@@ -239,7 +239,7 @@ class SageMakerMixin(StoreBase):
         try:
             scopes = _scopes(account_id, region, resource_type, name)
             with self._write_core(authz=False, scopes=scopes, answers=[answer]) as db:
-                self._require_account(db, account_id)
+                # The account's foreign key decides whether it exists (looked up on failure).
                 old = self._locked(db, account_id, region, resource_type, name)
                 if old is not None:
                     if replace_if is None or not replace_if(old):
@@ -268,6 +268,8 @@ class SageMakerMixin(StoreBase):
                     )
                 return record
         except IntegrityError:
+            with self._read_core() as db:
+                self._require_account(db, account_id)
             raise AlreadyExists("sagemaker_resource", name) from None
 
     @cached_read(scope=lambda self, a, r, t, n: _resource_scope(a, r, t, n))

@@ -269,3 +269,27 @@ def test_writes_leave_what_describe_reads_in_the_cache(store: Store, account: Ac
     got = store.get_sagemaker_resource(account.account_id, REGION, "notebook-instance", "nb")
     assert got is changed and got.status == "InService"
     assert fresh() == changed
+
+
+def test_create_in_an_unknown_account_is_not_found_and_leaves_nothing(
+    store: Store, account: Account
+) -> None:
+    with pytest.raises(NotFound) as e:
+        store.create_sagemaker_resource(
+            account_id="999999999999",
+            region=REGION,
+            resource_type="notebook-instance",
+            name="nb",
+            arn=f"arn:aws:sagemaker:{REGION}:999999999999:notebook-instance/nb",
+            status="Pending",
+            data={},
+            now=T0,
+            tags=[("k", "v")],
+        )
+    assert e.value.entity == "account"
+    assert (
+        store.find_sagemaker_resource(
+            f"arn:aws:sagemaker:{REGION}:999999999999:notebook-instance/nb"
+        )
+        is None
+    )
