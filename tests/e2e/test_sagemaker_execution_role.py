@@ -83,6 +83,15 @@ def notebook_status(sm: Any, name: str, *statuses: str) -> dict[str, Any]:
     )
 
 
+def failed_cannot_stop(arn: str) -> tuple[str, str]:
+    """The error StopNotebookInstance answers for a notebook that has Failed."""
+    return (
+        "ValidationException",
+        f"Status (Failed) not in ([InService]). Unable to transition to (Stopping) for "
+        f"Notebook Instance ({arn})",
+    )
+
+
 def role(d: Deployment, name: str, trust: dict[str, Any] | None = None, **extra: Any) -> str:
     doc = json.dumps(trust or SAGEMAKER_TRUST)
     made = d.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=doc, **extra)
@@ -248,11 +257,7 @@ def test_notebook_fails_when_its_role_can_no_longer_be_assumed(deployment: Deplo
     # A failed notebook cannot be stopped, holds no credentials, and can be started or deleted.
     with pytest.raises(ClientError) as e:
         sm.stop_notebook_instance(NotebookInstanceName="nb-changed")
-    assert error(e) == (
-        "ValidationException",
-        f"Status (Failed) not in ([InService]). Unable to transition to (Stopping) for "
-        f"Notebook Instance ({arn})",
-    )
+    assert error(e) == failed_cannot_stop(arn)
     refused = held(deployment, arn)
     assert refused.returncode == 1 and "is Failed" in refused.stderr and reason in refused.stderr
     iam.update_assume_role_policy(
@@ -299,11 +304,7 @@ def test_the_first_stop_after_pending_takes_on_the_role_in_its_own_write(
     assert "FailureReason" not in stopped
     with pytest.raises(ClientError) as e:
         sm.stop_notebook_instance(NotebookInstanceName="first-stop-bad")
-    assert error(e) == (
-        "ValidationException",
-        f"Status (Failed) not in ([InService]). Unable to transition to (Stopping) for "
-        f"Notebook Instance ({bad_arn})",
-    )
+    assert error(e) == failed_cannot_stop(bad_arn)
     failed = sm.describe_notebook_instance(NotebookInstanceName="first-stop-bad")
     assert failed["NotebookInstanceStatus"] == "Failed"
     assert failed["FailureReason"] == f"SageMaker was unable to assume the role '{bad}'"
