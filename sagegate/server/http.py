@@ -14,7 +14,8 @@ its errors, keep-alive timeouts, flow control and shutdown remain uvicorn's.
 
 On the ASGI path uvicorn writes a response's status line and headers, then its body: two
 `send` system calls and two TCP segments. The transport this protocol hands uvicorn gathers
-what is written during one step of the event loop and writes it once, at the end of the step.
+those writes and sends them once, when the response is complete (or, for anything written
+outside a response, such as `100 Continue`, at the end of the event loop's step).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ _INTERNAL = RawResponse(
 
 
 class _Gathering:
-    """An `asyncio.Transport` stand-in: `write` gathers, the loop's next turn flushes."""
+    """An `asyncio.Transport` stand-in: `write` gathers; `flush` (a response is complete) or the
+    loop's next turn sends."""
 
     __slots__ = ("_transport", "_loop", "_pending")
 
@@ -49,7 +51,7 @@ class _Gathering:
 
     def write(self, data: bytes) -> None:
         if not self._pending:
-            self._loop.call_soon(self._flush)
+            self._loop.call_soon(self.flush)
         self._pending.append(data)
 
     def write_whole(self, data: bytes) -> None:
@@ -59,15 +61,17 @@ class _Gathering:
         elif not self._transport.is_closing():
             self._transport.write(data)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write what was gathered now (a response is complete)."""
         if self._pending:
             data = b"".join(self._pending)
             self._pending.clear()
-            if not self._transport.is_closing():
-                self._transport.write(data)
+            # Even if the transport is closing (the client half-closed after its request): it
+            # still sends what it is given before it closes, as uvicorn's own writes rely on.
+            self._transport.write(data)
 
     def close(self) -> None:
-        self._flush()
+        self.flush()
         self._transport.close()
 
     def __getattr__(self, name: str) -> Any:
@@ -86,6 +90,12 @@ class HttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(_Gathering(transport, self.loop))  # type: ignore[arg-type]
+
+    def on_response_complete(self) -> None:
+        # An ASGI response is complete: send it at once, before anything else the loop does (an
+        # end of stream already received closes the transport, and what it holds is sent first).
+        self.transport.flush()  # type: ignore[attr-defined]
+        super().on_response_complete()
 
     # -- parser callbacks -------------------------------------------------------------------------
 

@@ -206,3 +206,22 @@ def test_expect_100_continue_still_gets_its_answer(deployment: Deployment) -> No
     answer = _exchange(deployment, _api_request(b"Expect: 100-continue\r\nConnection: close\r\n"))
     assert b"HTTP/1.1 403 Forbidden" in answer
     assert answer.endswith(b"</ErrorResponse>")
+
+
+def test_a_client_that_half_closes_after_its_request_still_gets_the_answer(
+    deployment: Deployment,
+) -> None:
+    """Request, then end of stream at once (`shutdown(SHUT_WR)`): on the ASGI path (any path
+    but /) and the direct one alike, the answer comes before the server closes."""
+    for target in (b"/", b"/elsewhere", b"http://127.0.0.1/"):
+        with socket.create_connection(("127.0.0.1", deployment.port), timeout=30) as s:
+            s.sendall(
+                b"POST " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+            )
+            s.shutdown(socket.SHUT_WR)
+            chunks = []
+            while chunk := s.recv(65536):
+                chunks.append(chunk)
+        answer = b"".join(chunks)
+        assert answer.startswith(b"HTTP/1.1 "), (target, answer[:200])
+        assert answer.endswith(b"</ErrorResponse>"), (target, answer[-200:])
