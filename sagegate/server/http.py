@@ -16,6 +16,10 @@ On the ASGI path uvicorn writes a response's status line and headers, then its b
 `send` system calls and two TCP segments. The transport this protocol hands uvicorn gathers
 those writes and sends them once, when the response is complete (or, for anything written
 outside a response, such as `100 Continue`, at the end of the event loop's step).
+
+This subclasses uvicorn's `HttpToolsProtocol` and uses its parser state (`url`, `headers`,
+`parser`, `cycle`, `flow`...), which uvicorn does not promise to keep: pyproject.toml pins the
+uvicorn release it was written and tested against, and tests/e2e/test_server.py covers the paths.
 """
 
 from __future__ import annotations
