@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
-from sagegate.store.driver import Driver, Prepared, Transactions
+from sagegate.store.driver import Driver, Prepared, Transactions, WalIndex
 from sagegate.store.engine import write_engine
 from sagegate.store.errors import InvalidMarker, NotFound
 from sagegate.store.keyring import Keyring
@@ -210,7 +210,7 @@ class StoreBase:
         except BaseException:
             self._read_cache.drop_all()
             raise
-        self._written(moved, authz, scopes, answers, kept=db.kept)
+        self._written(moved, authz, scopes, answers, kept=db.kept, wal=db.wal)
 
     def _read_core(self) -> AbstractContextManager[Driver]:
         """A read of the hot paths: one snapshot, `Prepared` statements (see `driver`)."""
@@ -234,6 +234,7 @@ class StoreBase:
         answers: Sequence[Answer] = (),
         *,
         kept: bool = False,
+        wal: tuple[bytes | None, bytes | None] = (None, None),
     ) -> None:
         """After a commit: drop what the write may have changed from the read cache; after a
         write on the kept connection (which its `data_version` does not count), move the epochs
@@ -246,6 +247,17 @@ class StoreBase:
                         max(authz_epoch, moved[0] if moved[0] is not None else authz_epoch),
                         max(data_epoch, moved[1]),
                     )
+                    # Nobody had committed since the epochs were read when this write took the
+                    # lock, and nobody since its commit: they stay valid under the new header
+                    # (the next request reads nothing).
+                    locked, committed = wal
+                    if (
+                        locked is not None
+                        and committed is not None
+                        and locked == self._kept_header
+                        and WalIndex.only_commit_between(locked, committed)
+                    ):
+                        self._kept_header = committed
         if scopes is None or authz or moved is None:
             self._read_cache.drop_all()
             return

@@ -153,6 +153,7 @@ class Transactions:
                 db = Driver(raw.dbapi_connection, self._dialect, kept=kept)
                 if self._sqlite:
                     db.run("BEGIN IMMEDIATE" if write else "BEGIN")
+                locked = self.wal_header() if kept and write else None
                 try:
                     yield db
                 except BaseException:
@@ -166,6 +167,8 @@ class Transactions:
                 except db.error as e:
                     self._rollback(raw, kept)
                     raise DBAPIError.instance("COMMIT", None, e, db.error) from e
+                if locked is not None:
+                    db.wal = (locked, self.wal_header())
             finally:
                 if not kept:
                     raw.close()  # back to the pool
@@ -287,6 +290,15 @@ class WalIndex:
             return None
         return first
 
+    @staticmethod
+    def only_commit_between(before: bytes, after: bytes) -> bool:
+        """Was exactly one transaction committed between two headers? The header's change
+        counter (`iChange`) grows by one with each ("incremented with each transaction"). For
+        a writer that read `before` holding the write lock and `after` right after its commit,
+        True means that commit was its own and nobody else's came since."""
+        counter = struct.Struct("=I")
+        return (counter.unpack_from(after, 8)[0] - counter.unpack_from(before, 8)[0]) % 2**32 == 1
+
     def close(self) -> None:
         self._view.close()
 
@@ -321,10 +333,13 @@ class Rows(list[Any]):
 class Driver:
     """Runs `Prepared` statements on one DB-API connection, inside the caller's transaction."""
 
-    __slots__ = ("_conn", "_dialect", "_error", "_cur", "kept")
+    __slots__ = ("_conn", "_dialect", "_error", "_cur", "kept", "wal")
 
     def __init__(self, dbapi_conn: Any, dialect: Dialect, *, kept: bool = False) -> None:
         self.kept = kept  # on the connection `Transactions` keeps (SQLite)
+        # A write on the kept connection: the wal-index header once it held the write lock and
+        # right after its commit (see `WalIndex.only_commit_between`).
+        self.wal: tuple[bytes | None, bytes | None] = (None, None)
         self._conn = dbapi_conn
         self._dialect = dialect
         self._error = dialect.loaded_dbapi.Error

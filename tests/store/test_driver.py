@@ -135,7 +135,13 @@ def test_wal_index_header_moves_with_every_commit_and_only_then(tmp_path: Path) 
         writer.execute("INSERT INTO t VALUES (2)")
         assert index.header() == after  # not committed yet
         writer.execute("COMMIT")
-        assert index.header() != after
+        third = index.header()
+        assert third is not None and third != after
+        assert WalIndex.only_commit_between(after, third)
+        writer.execute("INSERT INTO t VALUES (3)")
+        writer.execute("INSERT INTO t VALUES (4)")
+        fifth = index.header()
+        assert fifth is not None and not WalIndex.only_commit_between(third, fifth)
     finally:
         index.close()
         reader.close()

@@ -259,5 +259,14 @@ def test_epochs_stay_exact_whoever_writes(
                 if store.dialect == "sqlite":  # the header path is the one under test
                     assert store._transaction.wal_header() is not None
                 assert store.epochs() == truth()  # and again, when nothing changed
+        # After a write of its own on the kept connection, with nobody else's around it, the
+        # next request reads nothing: the epochs are known under the new header.
+        if store.dialect == "sqlite":
+            store.create_user(aid, "last")
+            assert store._kept_header == store._transaction.wal_header()
+            assert store.epochs() == truth()
+            other.create_user(aid, "other-last")  # elsewhere: the header moves again
+            assert store._kept_header != store._transaction.wal_header()
+            assert store.epochs() == truth()
     finally:
         other.close()
