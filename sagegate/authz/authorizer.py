@@ -14,7 +14,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from sagegate.authz.context import caller_keys, request_keys
+from sagegate.authz.context import caller_keys, global_keys
 from sagegate.authz.epoch import EpochGuard
 from sagegate.policy import (
     CompiledPolicy,
@@ -171,8 +171,7 @@ class Authorizer:
         operation names (`spec.also`), is allowed."""
         caller = call.caller
         own, principal = self._caller(caller)
-        base = request_keys(call)
-        base.update(own)
+        base = global_keys(call, own)
         entries = base
         if spec.context is not None:
             entries = {**base, **Context.build(spec.context(call, params)).entries}

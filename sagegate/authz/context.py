@@ -90,8 +90,9 @@ def request_keys(call: Call) -> dict[str, str]:
     return ctx
 
 
-def global_keys(call: Call) -> dict[str, str]:
-    """Every global key of the request (lower-case names)."""
+def global_keys(call: Call, own: dict[str, str] | None = None) -> dict[str, str]:
+    """Every global key of the request (lower-case names); `own`: the caller's `caller_keys`,
+    if already at hand."""
     keys = request_keys(call)
-    keys.update(caller_keys(call.caller))
+    keys.update(caller_keys(call.caller) if own is None else own)
     return keys

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -74,12 +74,41 @@ class RawRequest:
     client_ip: str = ""
     secure: bool = False
 
+    @classmethod
+    def from_wire(
+        cls,
+        method: str,
+        raw_path: bytes,
+        query: bytes,
+        headers: Iterable[tuple[bytes, bytes]],
+        body: bytes,
+        client: tuple[str, int] | None,
+        scheme: str,
+    ) -> RawRequest:
+        """From what the HTTP server read: every part decoded as Latin-1, as HTTP/1.1 clients
+        encode them (SigV4 re-encodes the path and query as it needs them)."""
+        return cls(
+            method=method,
+            raw_path=raw_path.decode("latin-1"),
+            query_string=query.decode("latin-1"),
+            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers),
+            body=body,
+            client_ip=client[0] if client else "",
+            secure=scheme == "https",
+        )
+
 
 @dataclass(frozen=True)
 class RawResponse:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+
+    def wire_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers to send, Content-Length included."""
+        out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
+        out.append((b"content-length", str(len(self.body)).encode("ascii")))
+        return out
 
 
 # An unsigned request names no region; STS's global endpoint answers as us-east-1.

@@ -150,14 +150,14 @@ class HttpProtocol(HttpToolsProtocol):
         path, _, query = self.url.partition(b"?")
         keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
         try:
-            request = RawRequest(
-                method=self.parser.get_method().decode("ascii"),
-                raw_path=path.decode("latin-1"),
-                query_string=query.decode("latin-1"),
-                headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.headers),
-                body=b"".join(self._body),
-                client_ip=self.client[0] if self.client else "",
-                secure=self.scheme == "https",
+            request = RawRequest.from_wire(
+                self.parser.get_method().decode("ascii"),
+                path,
+                query,
+                self.headers,
+                b"".join(self._body),
+                self.client,
+                self.scheme,
             )
             response = self._api.dispatcher.handle(request)
         except Exception:  # the dispatcher answers every error itself; this is a last resort
@@ -167,9 +167,8 @@ class HttpProtocol(HttpToolsProtocol):
         out = [STATUS_LINE[response.status]]
         for name, value in self.server_state.default_headers:
             out += (name, b": ", value, b"\r\n")
-        for name, text in response.headers:
-            out += (name.encode("latin-1"), b": ", text.encode("latin-1"), b"\r\n")
-        out += (b"content-length: ", str(len(response.body)).encode("ascii"), b"\r\n")
+        for name, value in response.wire_headers():
+            out += (name, b": ", value, b"\r\n")
         if not keep_alive:
             out.append(b"connection: close\r\n")
         out += (b"\r\n", response.body)

@@ -244,6 +244,7 @@ class WalIndex:
 
     _SIZE = 96  # the two header copies
     _VERSION = 3007000  # iVersion of the wal-index format
+    _U32 = struct.Struct("=I")  # iVersion at offset 0, iChange at 8 (native byte order)
 
     def __init__(self, view: mmap.mmap) -> None:
         self._view = view
@@ -286,7 +287,7 @@ class WalIndex:
         except ValueError:  # closed
             return None
         first = raw[:48]
-        if first != raw[48:] or struct.unpack_from("=I", first)[0] != self._VERSION:
+        if first != raw[48:] or self._U32.unpack_from(first)[0] != self._VERSION:
             return None
         return first
 
@@ -296,7 +297,7 @@ class WalIndex:
         counter (`iChange`) grows by one with each ("incremented with each transaction"). For
         a writer that read `before` holding the write lock and `after` right after its commit,
         True means that commit was its own and nobody else's came since."""
-        counter = struct.Struct("=I")
+        counter = WalIndex._U32
         return (counter.unpack_from(after, 8)[0] - counter.unpack_from(before, 8)[0]) % 2**32 == 1
 
     def close(self) -> None:

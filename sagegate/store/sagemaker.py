@@ -100,22 +100,19 @@ def _with_tags(rows: Sequence[Any]) -> SageMakerResource:
 _ROW_FOR_UPDATE = Prepared(_GET_ROWS.with_for_update(of=_T))
 _TABLE = SageMakerResourceRow.__table__
 _INSERT = Prepared(_TABLE.insert())
-_UPDATE = Prepared(
+_SET = (
     _TABLE.update()
     .where(_TABLE.c.arn == bindparam("arn_"))
     .values(status=bindparam("status_"), data=bindparam("data_"), updated_at=bindparam("at_"))
 )
+_UPDATE = Prepared(_SET)
 # The same, only if the row is still as the writer last read it (status and updated_at: every
 # change of a resource moves one of them, except the renewal of a held session).
 _UPDATE_IF_UNCHANGED = Prepared(
-    _TABLE.update()
-    .where(
-        _TABLE.c.arn == bindparam("arn_"),
+    _SET.where(
         _TABLE.c.status.is_not_distinct_from(bindparam("was_", type_=_TABLE.c.status.type)),
         _TABLE.c.updated_at == bindparam("was_at_", type_=_TABLE.c.updated_at.type),
-    )
-    .values(status=bindparam("status_"), data=bindparam("data_"), updated_at=bindparam("at_"))
-    .returning(_TABLE.c.arn)
+    ).returning(_TABLE.c.arn)
 )
 _DELETE = Prepared(_TABLE.delete().where(_TABLE.c.arn == bindparam("arn_")))
 _TAGS = TagRow.__table__
