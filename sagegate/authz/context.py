@@ -23,20 +23,8 @@ Per principal type (the "Principal key" table of that page):
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
+from sagegate.policy import iso_time
 from sagegate.protocol.registry import Call, Caller
-
-
-def _iso(value: Any) -> str:
-    return _iso_second(value.replace(microsecond=0))
-
-
-@functools.lru_cache(maxsize=64)
-def _iso_second(value: Any) -> str:
-    # Every request formats the current second (aws:CurrentTime): once per second suffices.
-    return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def caller_keys(caller: Caller) -> dict[str, str]:
@@ -56,7 +44,7 @@ def caller_keys(caller: Caller) -> dict[str, str]:
         ctx[f"aws:principaltag/{key}".lower()] = value
     facts = caller.session.get("facts")
     if facts is not None:
-        ctx["aws:tokenissuetime"] = _iso(facts.issued_at)
+        ctx["aws:tokenissuetime"] = iso_time(facts.issued_at)
         ctx["aws:multifactorauthpresent"] = "true" if facts.mfa_auth_time is not None else "false"
         if facts.source_identity is not None:
             ctx["aws:sourceidentity"] = facts.source_identity
@@ -75,7 +63,7 @@ def request_keys(call: Call) -> dict[str, str]:
     """The global keys of this request that are not the caller's alone (lower-case names)."""
     now = call.now
     ctx = {
-        "aws:currenttime": _iso(now),
+        "aws:currenttime": iso_time(now),
         "aws:epochtime": str(int(now.timestamp())),
         "aws:securetransport": "true" if call.secure_transport else "false",
         "aws:requestedregion": call.region,

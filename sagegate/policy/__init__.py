@@ -20,7 +20,15 @@ from .compile import (
     compile_policy,
 )
 from .conditions import OPERATORS, CompiledCondition, compile_condition
-from .context import Context, ContextValue, PrincipalInfo, PrincipalType, Request, principal_context
+from .context import (
+    Context,
+    ContextValue,
+    PrincipalInfo,
+    PrincipalType,
+    Request,
+    iso_time,
+    principal_context,
+)
 from .errors import InvalidArn, MalformedPolicyDocument, PolicyError, PolicySizeExceeded
 from .evaluate import PolicySet, evaluate
 from .explain import Decision, MatchedStatement, Reason, denial_message, explain
@@ -68,4 +76,5 @@ __all__ = [
     "parse",
     "parse_arn",
     "principal_context",
+    "iso_time",
 ]

@@ -9,6 +9,7 @@ request; nothing here reads a clock — ``aws:CurrentTime`` and ``aws:EpochTime`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,19 @@ PrincipalType = Literal[
 ]
 
 
+def iso_time(value: datetime) -> str:
+    """A time as date condition keys carry it (``aws:CurrentTime``): ISO 8601 in UTC, whole
+    seconds; naive times are taken as UTC."""
+    dt = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return _iso_second(dt.astimezone(UTC).replace(microsecond=0))
+
+
+@functools.lru_cache(maxsize=64)
+def _iso_second(value: datetime) -> str:
+    # Requests format the current second again and again: once per second suffices.
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _as_value(value: object) -> ContextValue:
     if isinstance(value, str):
         return value
@@ -35,8 +49,7 @@ def _as_value(value: object) -> ContextValue:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, datetime):
-        dt = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso_time(value)
     if isinstance(value, Iterable):
         return tuple(_as_value_scalar(v) for v in value)
     raise TypeError(f"unsupported context value {value!r}")

@@ -79,12 +79,19 @@ def assume(
     account_id: str,
     region: str,
     now: datetime,
+    mint: bool = True,
 ) -> dict[str, Any] | None:
     """Assume `role_arn` as SageMaker for the resource `source_arn`: the entry to hold (key id,
-    sealed token, expiry, role ARN), or None when the role cannot be assumed."""
+    sealed token, expiry, role ARN), or None when the role cannot be assumed. `mint=False`: the
+    role is assumed (trust decided, its use recorded) but no session is minted, for a caller that
+    drops the session in the same write (tokens are stateless: one never handed out is
+    indistinguishable from one never minted); the entry then has only the role ARN."""
     role = assumable_role(store, role_arn, source_arn, account_id, now)
     if role is None:
         return None
+    store.record_role_use(role.role_id, now, region)
+    if not mint:
+        return {"RoleArn": role.arn}
     facts, token = store.issue_session(
         now=now,
         duration=DURATION_SECONDS,
@@ -96,7 +103,6 @@ def assume(
         session_name=SESSION_NAME,
         extra={"invoked_by": SERVICE, "source_arn": source_arn},
     )
-    store.record_role_use(role.role_id, now, region)
     return {
         "AccessKeyId": facts.access_key_id,
         "SessionToken": token,
@@ -105,7 +111,9 @@ def assume(
     }
 
 
-def assume_for(store: Any, res: SageMakerResource, now: datetime) -> dict[str, Any] | None:
+def assume_for(
+    store: Any, res: SageMakerResource, now: datetime, mint: bool = True
+) -> dict[str, Any] | None:
     role_arn = role_of(res)
     if role_arn is None:
         return None
@@ -116,6 +124,7 @@ def assume_for(store: Any, res: SageMakerResource, now: datetime) -> dict[str, A
         account_id=res.account_id,
         region=res.region,
         now=now,
+        mint=mint,
     )
 
 
@@ -145,17 +154,21 @@ class Settlement:
     failed: bool
 
 
-def settlement(store: Any, res: SageMakerResource, now: datetime) -> Settlement | None:
+def settlement(
+    store: Any, res: SageMakerResource, now: datetime, *, leaving: bool = False
+) -> Settlement | None:
     """The settlement of `res` if the moment SageMaker assumes its role has passed and nobody
     has acted on it: the role is assumed now, the change applies to the resource as it is found
-    under its row lock (and does nothing if it changed meanwhile)."""
+    under its row lock (and does nothing if it changed meanwhile). `leaving`: the caller's write
+    takes the resource out of the running state in the same transaction (`without_held`), so no
+    session is minted for it (see `assume`)."""
     due = _due(res, now)
     if due is None:
         return None
     moment, after = due
     role_arn = role_of(res)
     # A resource without a role (none is made so through the API) runs holding nothing.
-    held = assume_for(store, res, now) if role_arn is not None else None
+    held = assume_for(store, res, now, mint=not leaving) if role_arn is not None else None
     failed = role_arn is not None and held is None
 
     def change(cur: SageMakerResource) -> tuple[str | None, dict[str, Any]] | None:

@@ -185,10 +185,13 @@ def transition(
     """Move the notebook from one of `allowed` to `target` (atomically), merging `update` into
     and removing `drop` from its description."""
     arn = arns.call_arn(NOTEBOOK, call, name)
-    # A notebook leaving Pending: SageMaker takes on its execution role in this transaction,
-    # unless it cannot, and the notebook has failed whatever this request asks.
+    # A notebook leaving Pending: SageMaker takes on its execution role in this transaction
+    # (minting no session, as this transition drops it), unless it cannot, and the notebook
+    # has failed whatever this request asks.
     found = fetch(call, NOTEBOOK, name, settle=False)
-    plan = execution.settlement(call.store, found, call.now) if found is not None else None
+    plan = None
+    if found is not None:
+        plan = execution.settlement(call.store, found, call.now, leaving=True)
     if found is not None and plan is not None and plan.failed:
         execution.apply(call.store, found, plan)
         plan = None

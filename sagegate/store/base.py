@@ -1,15 +1,21 @@
 """What every part of `Store` shares: sessions, the authorization epoch, markers, row lookups.
 
 Transactions: each public write method runs in exactly one transaction (`_write`), so an error
-anywhere leaves nothing half-written. A write transaction begins by bumping `data_epoch`, which
-also makes it the first lock taken: on PostgreSQL that row serialises writers (no deadlocks, no
-check-then-insert races), on SQLite `BEGIN IMMEDIATE` already does. IAM writes are rare; the
+anywhere leaves nothing half-written. On PostgreSQL a write transaction begins by bumping
+`data_epoch`, which also makes it the first lock taken: that row serialises writers (no deadlocks,
+no check-then-insert races); on SQLite `BEGIN IMMEDIATE` already does. IAM writes are rare; the
 request path only reads.
 
 Two epochs, read together on every request (`epoch()`):
 
-* `data_epoch` moves with every write. When another process moved it, the read cache
-  (`@cached_read`, see `read_cache`) is dropped; a write of this process drops what it names.
+* the data epoch moves with every write. When it moved in a way this process did not see itself
+  (another process or connection wrote), the read cache (`@cached_read`, see `read_cache`) is
+  dropped; a write of this process drops what it names. On PostgreSQL it is `data_epoch` in
+  `meta`. On SQLite it is this process's own count of the commits it did not make itself, which
+  SQLite reveals without a statement of ours (the wal-index header, `PRAGMA data_version`): a
+  write there moves no row of `meta` unless it moves the authorization epoch (one page and one
+  statement less per write). Bookkeeping writes (`bump=False`) are commits too: on SQLite other
+  processes then drop their read cache, which is only ever early, never late.
 * `authz_epoch` moves with the writes that may change an authentication or authorization fact
   (keys, policies, attachments, memberships, boundaries, principal tags, trust policies...).
   When it moves, the authorizer's and the authenticator's caches are dropped too (`EpochGuard`).
@@ -65,8 +71,9 @@ _BUMP_AUTHZ = Prepared(
 # SQLite: changes when another connection (this process's pool, another process) commits.
 _DATA_VERSION = "PRAGMA data_version"
 
-# What a write moved the epochs to: (authorization epoch or None if it did not move it, data).
-Moved = tuple[int | None, int]
+# What a write moved the epochs to: (authorization epoch or None if it did not move it, data
+# epoch or None on SQLite, where the data epoch is no row, see the module's docstring).
+Moved = tuple[int | None, int | None]
 
 
 # The shared lookups, built once (statement construction costs more than SQLite's execution).
@@ -150,8 +157,12 @@ class StoreBase:
         self._passwords = passwords
         self._epoch_lock = threading.Lock()
         self._epoch_conn: Any = None
-        # SQLite: the epochs as of the kept connection's `data_version` (see `epochs`).
+        self._sqlite = self.dialect == "sqlite"
+        # SQLite: the epochs as of the kept connection's `data_version` (see `epochs`), and the
+        # data epoch: the commits not this process's own seen so far.
         self._kept_version: int | None = None
+        self._epoch_version: int | None = None  # the epoch connection's `data_version`
+        self._foreign_commits = 0
         self._kept_epochs: tuple[int, int] | None = None
         self._kept_header: bytes | None = None  # the wal-index header they were read under
         self._read_cache = ReadCache()
@@ -177,19 +188,22 @@ class StoreBase:
         """One transaction; commits on success, rolls back on any exception.
 
         `bump=False`: bookkeeping that no read shows as current state and no decision uses
-        (last-used dates, a password rehash): no epoch moves. `authz=False`: only the data
+        (last-used dates, a password rehash): no epoch moves (but see the module's docstring
+        for SQLite). `authz=False`: only the data
         epoch moves (see the module's docstring for when that is allowed). `scopes`, with
         `authz=False` only: the read-cache scopes the write may change (see `read_cache`);
         without them, the whole read cache is dropped."""
         moved = None
         try:
             with Session(self._write_engine, expire_on_commit=False) as s, s.begin():
-                moved = self._bump(Driver.of(s.connection()), bump, authz)
+                db = Driver.of(s.connection())  # BEGIN (IMMEDIATE on SQLite: the write lock)
+                locked = self._transaction.wal_header()
+                moved = self._bump(db, bump, authz)
                 yield s
         except BaseException:
             self._read_cache.drop_all()
             raise
-        self._written(moved, authz, scopes)
+        self._written(moved, authz, scopes, wal=(locked, self._transaction.wal_header()))
 
     @contextmanager
     def _write_core(
@@ -210,19 +224,19 @@ class StoreBase:
         except BaseException:
             self._read_cache.drop_all()
             raise
-        self._written(moved, authz, scopes, answers, kept=db.kept, wal=db.wal)
+        self._written(moved, authz, scopes, answers, wal=db.wal)
 
     def _read_core(self) -> AbstractContextManager[Driver]:
         """A read of the hot paths: one snapshot, `Prepared` statements (see `driver`)."""
         return self._transaction(write=False)
 
-    @staticmethod
-    def _bump(db: Driver, bump: bool, authz: bool) -> Moved | None:
-        """Move the epochs a write moves, first thing in its transaction (the data epoch's row
-        lock serialises writers); where they moved to, or None."""
+    def _bump(self, db: Driver, bump: bool, authz: bool) -> Moved | None:
+        """Move the epochs a write moves, first thing in its transaction (on PostgreSQL the data
+        epoch's row lock serialises writers); where they moved to, or None. On SQLite the data
+        epoch is no row (see the module's docstring)."""
         if not bump:
             return None
-        data_epoch: int = db.execute(_BUMP_DATA).scalar_one()
+        data_epoch: int | None = None if self._sqlite else db.execute(_BUMP_DATA).scalar_one()
         authz_epoch: int | None = db.execute(_BUMP_AUTHZ).scalar_one() if authz else None
         return authz_epoch, data_epoch
 
@@ -233,31 +247,36 @@ class StoreBase:
         scopes: Sequence[Scope] | None,
         answers: Sequence[Answer] = (),
         *,
-        kept: bool = False,
         wal: tuple[bytes | None, bytes | None] = (None, None),
     ) -> None:
-        """After a commit: drop what the write may have changed from the read cache; after a
-        write on the kept connection (which its `data_version` does not count), move the epochs
-        `epochs` answers from it (forward only: it may have read newer ones meanwhile)."""
-        if kept and moved is not None:
+        """After a commit: drop what the write may have changed from the read cache.
+
+        SQLite (`wal`: the wal-index header once the write held the lock, and after its commit):
+        when nobody else had committed since `epochs` last looked, and nobody has since this
+        commit, this process knows everything that changed: only what the write names is
+        dropped, and the epochs stay known under the new header, with the authorization epoch
+        the write moved (the next request reads nothing). Otherwise everything is dropped, and
+        the next `epochs` finds the commits it did not see."""
+        if moved is not None and moved[1] is None:  # SQLite
             with self._epoch_lock:
-                if self._kept_epochs is not None:
+                if self._kept_epochs is not None and moved[0] is not None:
+                    # Forward only: `epochs` may have read a newer one meanwhile.
                     authz_epoch, data_epoch = self._kept_epochs
-                    self._kept_epochs = (
-                        max(authz_epoch, moved[0] if moved[0] is not None else authz_epoch),
-                        max(data_epoch, moved[1]),
-                    )
-                    # Nobody had committed since the epochs were read when this write took the
-                    # lock, and nobody since its commit: they stay valid under the new header
-                    # (the next request reads nothing).
-                    locked, committed = wal
-                    if (
-                        locked is not None
-                        and committed is not None
-                        and locked == self._kept_header
-                        and WalIndex.only_commit_between(locked, committed)
-                    ):
-                        self._kept_header = committed
+                    self._kept_epochs = (max(authz_epoch, moved[0]), data_epoch)
+                locked, committed = wal
+                if (
+                    self._kept_epochs is not None
+                    and locked is not None
+                    and committed is not None
+                    and locked == self._kept_header
+                    and WalIndex.only_commit_between(locked, committed)
+                ):
+                    self._kept_header = committed
+                    if not authz and scopes is not None:
+                        self._read_cache.drop(scopes, answers)
+                        return
+            self._read_cache.drop_all()
+            return
         if scopes is None or authz or moved is None:
             self._read_cache.drop_all()
             return
@@ -288,10 +307,12 @@ class StoreBase:
         Read on every request, so it bypasses the ORM and the pool. On SQLite, when the kept
         connection (see `driver.Transactions`) is free: its `PRAGMA data_version` tells whether
         any other connection committed since it last read the epochs; if none did, the only
-        writes since are its own, whose epochs `_written` recorded, and nothing is read.
-        Otherwise one dedicated driver-level connection in autocommit mode (each read sees the
-        latest commit; no transaction is left open), shared under a lock, reopened once if it
-        breaks."""
+        writes since are its own, whose epochs `_written` recorded, and nothing is read; if some
+        did, the data epoch (this process's count of such commits) moves. Otherwise one
+        dedicated driver-level connection in autocommit mode (each read sees the latest commit;
+        no transaction is left open), shared under a lock, reopened once if it breaks; on SQLite
+        every commit its `data_version` reveals, this process's own included, moves the data
+        epoch there."""
         with self._epoch_lock:
             value = self._epochs_via_kept()
             if value is None:
@@ -311,15 +332,20 @@ class StoreBase:
         with self._transaction.kept() as conn:
             if conn is None:
                 return None
+            if header is None:  # the kept connection (and its wal-index view) just opened
+                header = self._transaction.wal_header()
             cur = conn.cursor()
             try:
-                version = cur.execute(_DATA_VERSION).fetchone()[0]
+                # Versions of one connection only compare with that connection's.
+                version = (self._transaction.kept_opened, cur.execute(_DATA_VERSION).fetchone()[0])
                 if version == self._kept_version and self._kept_epochs is not None:
                     self._kept_header = header
                     return self._kept_epochs
-                value = _select_epochs(cur)
+                authz_epoch = _select_epochs(cur)[0]
             finally:
                 cur.close()
+        self._foreign_commits += 1  # someone else committed (or this is the first look)
+        value = (authz_epoch, self._foreign_commits)
         self._kept_version, self._kept_epochs, self._kept_header = version, value, header
         return value
 
@@ -330,9 +356,16 @@ class StoreBase:
                     self._epoch_conn = self._open_epoch_connection()
                 cur = self._epoch_conn.cursor()
                 try:
-                    return _select_epochs(cur)
+                    if not self._sqlite:
+                        return _select_epochs(cur)
+                    version = cur.execute(_DATA_VERSION).fetchone()[0]
+                    authz_epoch = _select_epochs(cur)[0]
                 finally:
                     cur.close()
+                if version != self._epoch_version:  # a commit, maybe this process's own
+                    self._foreign_commits += 1
+                    self._epoch_version = version
+                return authz_epoch, self._foreign_commits
             except Exception:
                 self._close_epoch_connection()
                 if attempt == 2:
@@ -351,6 +384,7 @@ class StoreBase:
 
     def _close_epoch_connection(self) -> None:
         conn, self._epoch_conn = self._epoch_conn, None
+        self._epoch_version = None
         if conn is not None:
             with contextlib.suppress(Exception):  # already broken
                 conn.close()

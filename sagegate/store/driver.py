@@ -54,12 +54,15 @@ class _Plan:
 
 
 class Prepared:
-    """A Core statement to run through `Driver`: build it once, at import time."""
+    """A Core statement to run through `Driver`: build it once, at import time. `dialects`: the
+    statement to run instead on a dialect by name (for dialect-specific clauses, e.g. an
+    insert's ON CONFLICT)."""
 
-    __slots__ = ("stmt", "_plans", "_lock", "_last")
+    __slots__ = ("stmt", "_dialects", "_plans", "_lock", "_last")
 
-    def __init__(self, stmt: Any) -> None:
+    def __init__(self, stmt: Any, dialects: Mapping[str, Any] | None = None) -> None:
         self.stmt = stmt
+        self._dialects = dict(dialects or {})
         self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
         self._last: tuple[Dialect, _Plan] | None = None  # a deployment has one dialect
@@ -71,7 +74,8 @@ class Prepared:
         plan = self._plans.get(dialect.name)
         if plan is None:
             with self._lock:
-                plan = self._plans.get(dialect.name) or _compile(self.stmt, dialect)
+                stmt = self._dialects.get(dialect.name, self.stmt)
+                plan = self._plans.get(dialect.name) or _compile(stmt, dialect)
                 self._plans[dialect.name] = plan
         self._last = (dialect, plan)
         return plan
@@ -138,6 +142,7 @@ class Transactions:
         self._lock = threading.Lock()
         self._kept: Any = None  # a detached pool connection (SQLite), opened on first use
         self._wal: WalIndex | None = None  # the kept connection's wal-index, while it is open
+        self.kept_opened = 0  # how many times a kept connection was opened
 
     @contextmanager
     def __call__(self, *, write: bool) -> Iterator[Driver]:
@@ -150,10 +155,10 @@ class Transactions:
             else:
                 raw = self._engine.raw_connection()
             try:
-                db = Driver(raw.dbapi_connection, self._dialect, kept=kept)
+                db = Driver(raw.dbapi_connection, self._dialect)
                 if self._sqlite:
                     db.run("BEGIN IMMEDIATE" if write else "BEGIN")
-                locked = self.wal_header() if kept and write else None
+                locked = self.wal_header() if write else None
                 try:
                     yield db
                 except BaseException:
@@ -199,6 +204,7 @@ class Transactions:
     def _open_kept(self) -> Any:
         raw = self._engine.raw_connection()
         raw.detach()  # ours until `close`: never handed to anyone else
+        self.kept_opened += 1
         self._wal = WalIndex.open(raw.dbapi_connection)
         return raw
 
@@ -334,12 +340,11 @@ class Rows(list[Any]):
 class Driver:
     """Runs `Prepared` statements on one DB-API connection, inside the caller's transaction."""
 
-    __slots__ = ("_conn", "_dialect", "_error", "_cur", "kept", "wal")
+    __slots__ = ("_conn", "_dialect", "_error", "_cur", "wal")
 
-    def __init__(self, dbapi_conn: Any, dialect: Dialect, *, kept: bool = False) -> None:
-        self.kept = kept  # on the connection `Transactions` keeps (SQLite)
-        # A write on the kept connection: the wal-index header once it held the write lock and
-        # right after its commit (see `WalIndex.only_commit_between`).
+    def __init__(self, dbapi_conn: Any, dialect: Dialect) -> None:
+        # A write on SQLite: the wal-index header once it held the write lock and right after
+        # its commit (see `WalIndex.only_commit_between`).
         self.wal: tuple[bytes | None, bytes | None] = (None, None)
         self._conn = dbapi_conn
         self._dialect = dialect

@@ -23,6 +23,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from sagegate.store.base import StoreBase, utcnow
@@ -99,7 +101,14 @@ def _with_tags(rows: Sequence[Any]) -> SageMakerResource:
 # The row with its tags, the row locked (PostgreSQL cannot lock the outer join's nullable side).
 _ROW_FOR_UPDATE = Prepared(_GET_ROWS.with_for_update(of=_T))
 _TABLE = SageMakerResourceRow.__table__
-_INSERT = Prepared(_TABLE.insert())
+# The same, doing nothing when the name (or ARN) is taken: only then is the one there read.
+_INSERT_NEW = Prepared(
+    _TABLE.insert().returning(_TABLE.c.arn),
+    {
+        "sqlite": sqlite_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.arn),
+        "postgresql": postgresql_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.arn),
+    },
+)
 _SET = (
     _TABLE.update()
     .where(_TABLE.c.arn == bindparam("arn_"))
@@ -115,6 +124,16 @@ _UPDATE_IF_UNCHANGED = Prepared(
     ).returning(_TABLE.c.arn)
 )
 _DELETE = Prepared(_TABLE.delete().where(_TABLE.c.arn == bindparam("arn_")))
+# A new resource in the row of one that is gone (its name, maybe spelt otherwise, is the same).
+_REPLACE = Prepared(
+    _TABLE.update()
+    .where(_TABLE.c.arn == bindparam("old_"))
+    .values({c: bindparam(f"{c}_") for c in ("arn", "name", "status", "data")})
+    .values(
+        created_at=bindparam("created_at_", type_=_TABLE.c.created_at.type),
+        updated_at=bindparam("updated_at_", type_=_TABLE.c.updated_at.type),
+    )
+)
 _TAGS = TagRow.__table__
 _DELETE_TAGS = Prepared(
     _TAGS.delete().where(_TAGS.c.entity_type == TAG_ENTITY, _TAGS.c.entity_id == bindparam("arn_"))
@@ -218,6 +237,7 @@ class SageMakerMixin(StoreBase):
         existing one is gone (e.g. its deletion has completed), in which case it is replaced."""
         if len(tags) > MAX_TAGS:
             raise LimitExceeded("tags per resource", MAX_TAGS)
+        text = json.dumps(data, separators=(",", ":"))
         record = SageMakerResource(
             arn=arn,
             account_id=account_id,
@@ -225,7 +245,7 @@ class SageMakerMixin(StoreBase):
             resource_type=resource_type,
             name=name,
             status=status,
-            data=json.loads(json.dumps(data)),
+            data=json.loads(text),  # a copy the caller cannot change, as a read would give it
             created_at=now,
             updated_at=now,
             tags=tuple(tags),
@@ -236,28 +256,28 @@ class SageMakerMixin(StoreBase):
         try:
             scopes = _scopes(account_id, region, resource_type, name)
             with self._write_core(authz=False, scopes=scopes, answers=[answer]) as db:
-                # The account's foreign key decides whether it exists (looked up on failure).
-                old = self._locked(db, account_id, region, resource_type, name)
-                if old is not None:
-                    if replace_if is None or not replace_if(old):
+                values = {
+                    "arn": arn,
+                    "account_id": account_id,
+                    "region": region,
+                    "resource_type": resource_type,
+                    "name": name,
+                    "name_lower": name.lower(),
+                    "status": status,
+                    "data": text,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                # The unique keys decide whether the name is taken, the account's foreign key
+                # whether the account exists (looked up only when the insert fails).
+                if not db.execute(_INSERT_NEW, values):
+                    old = self._locked(db, account_id, region, resource_type, name)
+                    if old is None or replace_if is None or not replace_if(old):
                         raise AlreadyExists("sagemaker_resource", name)
-                    db.execute(_DELETE_TAGS, {"arn_": old.arn})
-                    db.execute(_DELETE, {"arn_": old.arn})
-                db.execute(
-                    _INSERT,
-                    {
-                        "arn": arn,
-                        "account_id": account_id,
-                        "region": region,
-                        "resource_type": resource_type,
-                        "name": name,
-                        "name_lower": name.lower(),
-                        "status": status,
-                        "data": json.dumps(data, separators=(",", ":")),
-                        "created_at": now,
-                        "updated_at": now,
-                    },
-                )
+                    if old.tags:
+                        db.execute(_DELETE_TAGS, {"arn_": old.arn})
+                    changed = ("arn", "name", "status", "data", "created_at", "updated_at")
+                    db.execute(_REPLACE, {"old_": old.arn} | {f"{c}_": values[c] for c in changed})
                 if tags:
                     db.executemany(
                         _INSERT_TAG,

@@ -81,6 +81,26 @@ def test_duplicates_and_replacement(store: Store, account: Account, other_accoun
     assert replaced.status == "Creating" and replaced.tags == ()
     assert store.find_sagemaker_resource(replaced.arn) is not None
     assert store.find_sagemaker_resource(replaced.arn).tags == ()  # type: ignore[union-attr]
+    # Replaced again, spelt otherwise, later, with other data and tags: the row is the new one.
+    later = T0 + timedelta(hours=1)
+    again = make(
+        store,
+        account,
+        "DUP",
+        at=later,
+        replace_if=lambda old: True,
+        data={"InstanceType": "ml.m5.xlarge"},
+        tags=[("n", "1")],
+    )
+    store._drop_read_cache()
+    got = store.get_sagemaker_resource(account.account_id, REGION, "notebook-instance", "dup")
+    assert got == again and got.name == "DUP" and got.created_at == later
+    assert got.data == {"InstanceType": "ml.m5.xlarge"} and got.tags == (("n", "1"),)
+    kinds = [
+        r.resource_type
+        for r in store.list_sagemaker_resources(account.account_id, REGION, "notebook-instance")
+    ]
+    assert kinds == ["notebook-instance"]  # one row, not two
 
 
 def test_update_is_atomic(store: Store, account: Account) -> None:
