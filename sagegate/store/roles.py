@@ -188,7 +188,8 @@ class RolesMixin(StoreBase):
 
     # Every write to a role names no read-cache scope (or moves the authorization epoch), so
     # it drops this cache whole; RoleLastUsed (written without moving an epoch, see
-    # `record_role_use`) may show another replica's use up to a data write late.
+    # `record_role_use`) may show another replica's use up to a data write late on PostgreSQL
+    # (on SQLite every commit of another process drops this one's read cache).
     @cached_read(scope=lambda self, account_id, name: ("role", account_id, name.lower()))
     def get_role(self, account_id: str, name: str) -> Role:
         """The role with its tags and last use: two prepared Core statements (the hot path of
