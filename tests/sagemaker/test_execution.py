@@ -111,6 +111,34 @@ def test_notebook_assumes_its_role_as_it_leaves_pending(store: Store, account: A
     )
 
 
+def test_a_settlement_the_same_write_leaves_mints_no_session(
+    store: Store, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Stop/Update/Delete that finds the notebook leaving Pending settles and leaves the
+    running state in one write: the role is assumed (trust decided, its use recorded), but the
+    session it would hold is dropped in that write, so none is minted."""
+    role = store.create_role(account.account_id, "leave-role", trust())
+    nb = make(store, account, "notebook-instance", "leave", role.arn, "Pending")
+    minted: list[object] = []
+    real = store.issue_session
+    monkeypatch.setattr(store, "issue_session", lambda **kw: minted.append(kw) or real(**kw))
+    now = T0 + timedelta(seconds=PERIOD + 1)
+    plan = execution.settlement(store, nb, now, leaving=True)
+    assert plan is not None and not plan.failed and minted == []
+    assert store.get_role(account.account_id, "leave-role").last_used_at == now
+    assert execution.settled(plan, nb).status == "InService"
+    store.update_assume_role_policy(
+        account.account_id, "leave-role", trust(service="ec2.amazonaws.com")
+    )
+    refused = execution.settlement(store, nb, now, leaving=True)
+    assert refused is not None and refused.failed and minted == []
+    # Without `leaving`, the session is minted to be held.
+    store.update_assume_role_policy(account.account_id, "leave-role", trust())
+    held = execution.settlement(store, nb, now)
+    assert held is not None and len(minted) == 1
+    assert execution.settled(held, nb).data[execution.HELD]["AccessKeyId"].startswith("ASIA")
+
+
 def secret_free(creds: Any) -> bool:
     return creds.secret_access_key not in repr(creds)
 
