@@ -160,7 +160,7 @@ class StoreBase:
         self._sqlite = self.dialect == "sqlite"
         # SQLite: the epochs as of the kept connection's `data_version` (see `epochs`), and the
         # data epoch: the commits not this process's own seen so far.
-        self._kept_version: int | None = None
+        self._kept_version: tuple[int, int] | None = None  # (connection, its data_version)
         self._epoch_version: int | None = None  # the epoch connection's `data_version`
         self._foreign_commits = 0
         self._kept_epochs: tuple[int, int] | None = None
@@ -189,10 +189,9 @@ class StoreBase:
 
         `bump=False`: bookkeeping that no read shows as current state and no decision uses
         (last-used dates, a password rehash): no epoch moves (but see the module's docstring
-        for SQLite). `authz=False`: only the data
-        epoch moves (see the module's docstring for when that is allowed). `scopes`, with
-        `authz=False` only: the read-cache scopes the write may change (see `read_cache`);
-        without them, the whole read cache is dropped."""
+        for SQLite). `authz=False`: only the data epoch moves (see the module's docstring for
+        when that is allowed). `scopes`, with `authz=False` only: the read-cache scopes the write
+        may change (see `read_cache`); without them, the whole read cache is dropped."""
         moved = None
         try:
             with Session(self._write_engine, expire_on_commit=False) as s, s.begin():
