@@ -144,6 +144,7 @@ class Node:
         "sensitive",
         "union",
         "jsonvalue",
+        "valid",
     )
 
     def __init__(self, kind: str, name: str) -> None:
@@ -167,6 +168,8 @@ class Node:
         self.sensitive = False
         self.union = False
         self.jsonvalue = False
+        # The validator's memory of strings that met this shape's constraints (bounded).
+        self.valid: set[str] = set()
 
     def __repr__(self) -> str:
         return f"Node({self.kind}, {self.name})"

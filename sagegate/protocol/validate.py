@@ -30,6 +30,7 @@ compile is skipped (never a 500), and each is compiled once.
 
 from __future__ import annotations
 
+import functools
 import re as _re
 from collections.abc import Mapping
 from typing import Any
@@ -137,6 +138,7 @@ def check(plan: Node, params: Mapping[str, Any]) -> list[str]:
     return errors
 
 
+@functools.lru_cache(maxsize=4096)
 def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
@@ -204,14 +206,31 @@ def _constraints(node: Node, value: Any) -> list[str]:
     return failed
 
 
+# Strings remembered per shape as meeting its constraints (a shape's constraints never change,
+# and requests repeat the same role ARNs, instance types and tag keys): at most this many each.
+MAX_REMEMBERED = 1024
+
+
 def _check(node: Node, value: Any, path: str, errors: list[str]) -> None:
     kind = node.kind
     if kind == "structure":
         if isinstance(value, Mapping):
             _check_structure(node, value, path, errors)
         return
-    for failed in _constraints(node, value):
-        errors.append(f"{_shown(node, value)} at '{path}' failed to satisfy constraint: {failed}")
+    if kind == "string" and type(value) is str:
+        valid = node.valid
+        if value in valid:
+            return
+        failed = _constraints(node, value)
+        if not failed:
+            if len(valid) >= MAX_REMEMBERED:
+                valid.clear()
+            valid.add(value)
+            return
+    else:
+        failed = _constraints(node, value)
+    for text in failed:
+        errors.append(f"{_shown(node, value)} at '{path}' failed to satisfy constraint: {text}")
     if kind == "list" and isinstance(value, list):
         item = node.item
         assert item is not None

@@ -28,6 +28,7 @@ from sagegate.policy import (
     Request,
     compile_policy,
     evaluate,
+    iso_time,
     parse,
 )
 from sagegate.protocol.registry import Call, Check
@@ -97,14 +98,14 @@ def assumable_role(
     policy = _trust_policy(role.arn, role.assume_role_policy_document)
     if policy is None:
         return None
-    context = Context.build(
+    context = Context(  # keys lower-cased, values already text (`Context.build` would do both)
         {
-            "aws:SourceAccount": source_account,
-            "aws:SourceArn": source_arn,
-            "aws:CurrentTime": now,
-            "aws:EpochTime": str(int(now.timestamp())),
-            "aws:PrincipalServiceName": SERVICE,
-            "aws:PrincipalIsAWSService": "true",
+            "aws:sourceaccount": source_account,
+            "aws:sourcearn": source_arn,
+            "aws:currenttime": iso_time(now),
+            "aws:epochtime": str(int(now.timestamp())),
+            "aws:principalservicename": SERVICE,
+            "aws:principalisawsservice": "true",
         }
     )
     request = Request(

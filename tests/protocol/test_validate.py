@@ -244,3 +244,25 @@ def test_every_model_pattern_compiles() -> None:
 
 def test_untranslatable_pattern_is_skipped() -> None:
     assert compile_java_pattern("[z-a]") is None
+
+
+def test_remembered_valid_strings_change_no_answer() -> None:
+    """Strings that met a shape's constraints are remembered (bounded); nothing else is."""
+    from sagegate.protocol.models import input_plan
+    from sagegate.protocol.validate import MAX_REMEMBERED
+
+    op = operation_model("iam", "CreateUser")
+    plan = input_plan("iam", "CreateUser")
+    assert plan is not None
+    node = plan.members["UserName"][1]
+    for _ in range(2):
+        validate(op, {"UserName": "ok-name"})
+    assert "ok-name" in node.valid
+    for _ in range(2):
+        with pytest.raises(ValidationError) as e:
+            validate(op, {"UserName": "bad name!"})
+        assert "regular expression pattern" in str(e.value)
+    assert "bad name!" not in node.valid
+    for i in range(MAX_REMEMBERED + 5):
+        validate(op, {"UserName": f"u{i}"})
+    assert len(node.valid) <= MAX_REMEMBERED
