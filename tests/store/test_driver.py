@@ -158,3 +158,27 @@ def test_no_wal_index_without_wal(tmp_path: Path) -> None:
     finally:
         plain.close()
         memory.close()
+
+
+def test_sqlite_timestamps_are_written_as_sqlalchemy_writes_them() -> None:
+    """UTCDateTime's one-step SQLite bind gives SQLite's DATETIME storage format exactly (rows
+    are compared and ordered as text), for any aware time; naive ones are refused."""
+    from datetime import timedelta, timezone
+
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.types import DateTime
+
+    from sagegate.store.schema import UTCDateTime
+
+    dialect = sqlite.dialect()
+    ours = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    theirs = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    for value in (
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(5, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-3))),
+    ):
+        assert ours(value) == theirs(value.astimezone(UTC).replace(tzinfo=None))
+    assert ours(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        ours(datetime(2026, 1, 1))
