@@ -81,7 +81,7 @@ def create(
                 data=data,
                 now=call.now,
                 tags=tag_pairs(params),
-                replace_if=(lambda old: states.is_gone(old, call.now)) if replace_gone else None,
+                replace_gone=states.gone_by(kind.type, call.now) if replace_gone else None,
             )
     except AlreadyExists:
         raise duplicate from None

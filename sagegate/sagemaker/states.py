@@ -11,7 +11,7 @@ SageMaker API Reference (`NotebookInstanceStatus`, `EndpointStatus`, `Processing
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sagegate.store import SageMakerResource
 
@@ -63,3 +63,12 @@ def status_at(res: SageMakerResource, now: datetime, seconds: float | None = Non
 
 def is_gone(res: SageMakerResource, now: datetime) -> bool:
     return status_at(res, now) == GONE
+
+
+def gone_by(resource_type: str, now: datetime) -> tuple[str, datetime] | None:
+    """What a resource of this type that is gone at `now` looks like as stored: (the status
+    that ends with it gone, the latest time it can have entered it); None if none does."""
+    for (kind, status), successor in SUCCESSOR.items():
+        if kind == resource_type and successor == GONE:
+            return status, now - timedelta(seconds=transition_seconds())
+    return None

@@ -124,15 +124,38 @@ _UPDATE_IF_UNCHANGED = Prepared(
     ).returning(_TABLE.c.arn)
 )
 _DELETE = Prepared(_TABLE.delete().where(_TABLE.c.arn == bindparam("arn_")))
-# A new resource in the row of one that is gone (its name, maybe spelt otherwise, is the same).
-_REPLACE = Prepared(
-    _TABLE.update()
-    .where(_TABLE.c.arn == bindparam("old_"))
-    .values({c: bindparam(f"{c}_") for c in ("arn", "name", "status", "data")})
-    .values(
-        created_at=bindparam("created_at_", type_=_TABLE.c.created_at.type),
-        updated_at=bindparam("updated_at_", type_=_TABLE.c.updated_at.type),
-    )
+
+
+def _insert_or_replace_gone(insert: Any) -> Any:
+    """The insert, or, when the name is taken by a resource in status `gone_status` last changed
+    at or before `gone_before` (its deletion has completed), the new one in that row (its ARN is
+    the same: SageMaker ARNs hold the name lower-cased). Returns the ARN unless the name is
+    taken by a live resource."""
+    stmt = insert(_TABLE)
+    return stmt.on_conflict_do_update(
+        index_elements=[
+            _TABLE.c.account_id,
+            _TABLE.c.region,
+            _TABLE.c.resource_type,
+            _TABLE.c.name_lower,
+        ],
+        set_={
+            c: stmt.excluded[c]
+            for c in ("arn", "name", "status", "data", "created_at", "updated_at")
+        },
+        where=and_(
+            _TABLE.c.status == bindparam("gone_status"),
+            _TABLE.c.updated_at <= bindparam("gone_before", type_=_TABLE.c.updated_at.type),
+        ),
+    ).returning(_TABLE.c.arn)
+
+
+_INSERT_OR_REPLACE_GONE = Prepared(
+    _TABLE.insert().returning(_TABLE.c.arn),
+    {
+        "sqlite": _insert_or_replace_gone(sqlite_insert),
+        "postgresql": _insert_or_replace_gone(postgresql_insert),
+    },
 )
 _TAGS = TagRow.__table__
 _DELETE_TAGS = Prepared(
@@ -230,11 +253,12 @@ class SageMakerMixin(StoreBase):
         data: Mapping[str, Any],
         now: datetime,
         tags: Sequence[tuple[str, str]] = (),
-        replace_if: Callable[[SageMakerResource], bool] | None = None,
+        replace_gone: tuple[str, datetime] | None = None,
     ) -> SageMakerResource:
         """Create a resource; AlreadyExists("sagemaker_resource", name) if the name is taken
-        (case-insensitively) in the account and region, unless `replace_if(existing)` says the
-        existing one is gone (e.g. its deletion has completed), in which case it is replaced."""
+        (case-insensitively) in the account and region, unless `replace_gone` = (status, before)
+        and the one there is gone: in that status since `before` or earlier (e.g. its deletion
+        has completed). It is then replaced, its tags dropped, in one statement."""
         if len(tags) > MAX_TAGS:
             raise LimitExceeded("tags per resource", MAX_TAGS)
         text = json.dumps(data, separators=(",", ":"))
@@ -270,14 +294,18 @@ class SageMakerMixin(StoreBase):
                 }
                 # The unique keys decide whether the name is taken, the account's foreign key
                 # whether the account exists (looked up only when the insert fails).
-                if not db.execute(_INSERT_NEW, values):
-                    old = self._locked(db, account_id, region, resource_type, name)
-                    if old is None or replace_if is None or not replace_if(old):
-                        raise AlreadyExists("sagemaker_resource", name)
-                    if old.tags:
-                        db.execute(_DELETE_TAGS, {"arn_": old.arn})
-                    changed = ("arn", "name", "status", "data", "created_at", "updated_at")
-                    db.execute(_REPLACE, {"old_": old.arn} | {f"{c}_": values[c] for c in changed})
+                if replace_gone is None:
+                    made = db.execute(_INSERT_NEW, values)
+                else:
+                    gone_status, gone_before = replace_gone
+                    made = db.execute(
+                        _INSERT_OR_REPLACE_GONE,
+                        values | {"gone_status": gone_status, "gone_before": gone_before},
+                    )
+                    if made:  # the one replaced may have had tags (none, if nothing was)
+                        db.execute(_DELETE_TAGS, {"arn_": arn})
+                if not made:
+                    raise AlreadyExists("sagemaker_resource", name)
                 if tags:
                     db.executemany(
                         _INSERT_TAG,

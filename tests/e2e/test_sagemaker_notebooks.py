@@ -104,10 +104,12 @@ def test_notebook_lifecycle(deployment: Deployment, role: str) -> None:
     with pytest.raises(ClientError) as e:
         sm.describe_notebook_instance(NotebookInstanceName="Life-Cycle")
     assert error(e) == ("ValidationException", "RecordNotFound")
-    # The name is free again.
+    # The name is free again: the new one takes the old one's place, as itself.
     sm.create_notebook_instance(
         NotebookInstanceName="life-cycle", InstanceType="ml.t3.medium", RoleArn=role
     )
+    again = sm.describe_notebook_instance(NotebookInstanceName="LIFE-CYCLE")
+    assert again["NotebookInstanceName"] == "life-cycle"
 
 
 def test_duplicate_and_missing(deployment: Deployment, role: str) -> None:

@@ -62,7 +62,7 @@ def test_duplicates_and_replacement(store: Store, account: Account, other_accoun
     with pytest.raises(AlreadyExists):
         make(store, account, "DUP")
     with pytest.raises(AlreadyExists):
-        make(store, account, "DUP", replace_if=lambda old: False)
+        make(store, account, "DUP", replace_gone=("Deleting", T0))  # it is Pending
     # Another type, account or region may use the name.
     make(store, account, "dup", resource_type="model")
     store.create_sagemaker_resource(
@@ -75,9 +75,9 @@ def test_duplicates_and_replacement(store: Store, account: Account, other_accoun
         data={},
         now=T0,
     )
-    replaced = make(
-        store, account, "Dup", replace_if=lambda old: old.status == "Pending", status="Creating"
-    )
+    with pytest.raises(AlreadyExists):  # Pending, but since after the time given
+        make(store, account, "DUP", replace_gone=("Pending", T0 - timedelta(microseconds=1)))
+    replaced = make(store, account, "Dup", replace_gone=("Pending", T0), status="Creating")
     assert replaced.status == "Creating" and replaced.tags == ()
     assert store.find_sagemaker_resource(replaced.arn) is not None
     assert store.find_sagemaker_resource(replaced.arn).tags == ()  # type: ignore[union-attr]
@@ -88,7 +88,7 @@ def test_duplicates_and_replacement(store: Store, account: Account, other_accoun
         account,
         "DUP",
         at=later,
-        replace_if=lambda old: True,
+        replace_gone=("Creating", later),
         data={"InstanceType": "ml.m5.xlarge"},
         tags=[("n", "1")],
     )
