@@ -192,7 +192,7 @@ def transition(
     plan = None
     if found is not None:
         plan = execution.settlement(call.store, found, call.now, leaving=True)
-    if found is not None and plan is not None and plan.failed:
+    if plan is not None and plan.failed:  # found is not None
         execution.apply(call.store, found, plan)
         plan = None
 

@@ -61,10 +61,6 @@ def status_at(res: SageMakerResource, now: datetime, seconds: float | None = Non
     return nxt if elapsed(res.updated_at, now) >= t else status
 
 
-def is_gone(res: SageMakerResource, now: datetime) -> bool:
-    return status_at(res, now) == GONE
-
-
 def gone_by(resource_type: str, now: datetime) -> tuple[str, datetime] | None:
     """What a resource of this type that is gone at `now` looks like as stored: (the status
     that ends with it gone, the latest time it can have entered it); None if none does."""

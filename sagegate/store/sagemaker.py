@@ -101,14 +101,22 @@ def _with_tags(rows: Sequence[Any]) -> SageMakerResource:
 # The row with its tags, the row locked (PostgreSQL cannot lock the outer join's nullable side).
 _ROW_FOR_UPDATE = Prepared(_GET_ROWS.with_for_update(of=_T))
 _TABLE = SageMakerResourceRow.__table__
-# The same, doing nothing when the name (or ARN) is taken: only then is the one there read.
-_INSERT_NEW = Prepared(
-    _TABLE.insert().returning(_TABLE.c.arn),
-    {
-        "sqlite": sqlite_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.arn),
-        "postgresql": postgresql_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.arn),
-    },
-)
+
+
+def _insert(on_conflict: Callable[[Any], Any]) -> Prepared:
+    """An insert returning the ARN, with `on_conflict(insert)` built with each dialect's own
+    insert construct (ON CONFLICT is dialect-specific in SQLAlchemy)."""
+    return Prepared(
+        _TABLE.insert().returning(_TABLE.c.arn),
+        {
+            dialect: on_conflict(insert(_TABLE)).returning(_TABLE.c.arn)
+            for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+        },
+    )
+
+
+# Doing nothing when the name (or ARN) is taken: no ARN returned.
+_INSERT_NEW = _insert(lambda stmt: stmt.on_conflict_do_nothing())
 _SET = (
     _TABLE.update()
     .where(_TABLE.c.arn == bindparam("arn_"))
@@ -126,12 +134,10 @@ _UPDATE_IF_UNCHANGED = Prepared(
 _DELETE = Prepared(_TABLE.delete().where(_TABLE.c.arn == bindparam("arn_")))
 
 
-def _insert_or_replace_gone(insert: Any) -> Any:
-    """The insert, or, when the name is taken by a resource in status `gone_status` last changed
-    at or before `gone_before` (its deletion has completed), the new one in that row (its ARN is
-    the same: SageMaker ARNs hold the name lower-cased). Returns the ARN unless the name is
-    taken by a live resource."""
-    stmt = insert(_TABLE)
+def _replace_gone(stmt: Any) -> Any:
+    """When the name is taken by a resource in status `gone_status` last changed at or before
+    `gone_before` (its deletion has completed), the new one in that row (its ARN is the same:
+    SageMaker ARNs hold the name lower-cased). No ARN returned if a live resource has it."""
     return stmt.on_conflict_do_update(
         index_elements=[
             _TABLE.c.account_id,
@@ -147,16 +153,10 @@ def _insert_or_replace_gone(insert: Any) -> Any:
             _TABLE.c.status == bindparam("gone_status"),
             _TABLE.c.updated_at <= bindparam("gone_before", type_=_TABLE.c.updated_at.type),
         ),
-    ).returning(_TABLE.c.arn)
+    )
 
 
-_INSERT_OR_REPLACE_GONE = Prepared(
-    _TABLE.insert().returning(_TABLE.c.arn),
-    {
-        "sqlite": _insert_or_replace_gone(sqlite_insert),
-        "postgresql": _insert_or_replace_gone(postgresql_insert),
-    },
-)
+_INSERT_OR_REPLACE_GONE = _insert(_replace_gone)
 _TAGS = TagRow.__table__
 _DELETE_TAGS = Prepared(
     _TAGS.delete().where(_TAGS.c.entity_type == TAG_ENTITY, _TAGS.c.entity_id == bindparam("arn_"))
