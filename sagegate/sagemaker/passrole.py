@@ -39,7 +39,23 @@ from sagegate.store import NotFound, Role
 
 SERVICE = "sagemaker.amazonaws.com"
 _SERVICE_PRINCIPAL = PrincipalInfo(arn=SERVICE, account="", type="Service", userid=SERVICE)
-_trust_cache: dict[tuple[str, str], CompiledPolicy | None] = {}
+
+
+class _Trust:
+    """A role's trust policy, compiled once per (role ARN, document). When no statement has a
+    condition, SageMaker's `sts:AssumeRole` request is decided by the action, the role and the
+    service principal alone, which the key fixes: that decision is kept after the first
+    evaluation (`unconditional`); a policy with conditions is evaluated every time (its
+    decision may turn on the source ARN or the time)."""
+
+    __slots__ = ("policy", "unconditional")
+
+    def __init__(self, policy: CompiledPolicy) -> None:
+        self.policy = policy
+        self.unconditional: bool | None = None
+
+
+_trust_cache: dict[tuple[str, str], _Trust | None] = {}
 
 
 def checks(kind: arns.Kind, *role_members: str) -> Callable[[Call, dict[str, Any]], list[Check]]:
@@ -62,12 +78,12 @@ def checks(kind: arns.Kind, *role_members: str) -> Callable[[Call, dict[str, Any
     return also
 
 
-def _trust_policy(role_arn: str, document: str) -> CompiledPolicy | None:
+def _trust_policy(role_arn: str, document: str) -> _Trust | None:
     key = (role_arn, document)
     if key not in _trust_cache:
         try:
-            compiled: CompiledPolicy | None = compile_policy(
-                parse(document, PolicyKind.TRUST, max_size=len(document)), role_arn
+            compiled: _Trust | None = _Trust(
+                compile_policy(parse(document, PolicyKind.TRUST, max_size=len(document)), role_arn)
             )
         except MalformedPolicyDocument:
             compiled = None
@@ -95,9 +111,11 @@ def assumable_role(
         return None
     if role.arn != role_arn:
         return None
-    policy = _trust_policy(role.arn, role.assume_role_policy_document)
-    if policy is None:
+    trust = _trust_policy(role.arn, role.assume_role_policy_document)
+    if trust is None:
         return None
+    if trust.unconditional is not None:
+        return role if trust.unconditional else None
     context = Context(  # keys lower-cased, values already text (`Context.build` would do both)
         {
             "aws:sourceaccount": source_account,
@@ -115,7 +133,10 @@ def assumable_role(
         context=context,
         resource_account=role.account_id,
     )
-    return role if evaluate(request, PolicySet(resource=policy)).allowed else None
+    allowed = evaluate(request, PolicySet(resource=trust.policy)).allowed
+    if not any(s.conditions for s in trust.policy.statements):
+        trust.unconditional = allowed
+    return role if allowed else None
 
 
 def service_can_assume(call: Call, role_arn: str, source_arn: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -41,6 +41,7 @@ from sagegate.sigv4 import (
     SigV4Params,
     check_request,
     check_service,
+    header_map,
     missing_authentication_token,
     parse_auth,
     verify,
@@ -73,6 +74,12 @@ class RawRequest:
     body: bytes
     client_ip: str = ""
     secure: bool = False
+    #: Lower-cased header name -> values in arrival order (`sigv4.header_map`; do not mutate).
+    header_map: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.headers and not self.header_map:
+            object.__setattr__(self, "header_map", header_map(self.headers))
 
     @classmethod
     def from_wire(
@@ -87,14 +94,16 @@ class RawRequest:
     ) -> RawRequest:
         """From what the HTTP server read: every part decoded as Latin-1, as HTTP/1.1 clients
         encode them (SigV4 re-encodes the path and query as it needs them)."""
+        pairs = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers)
         return cls(
             method=method,
             raw_path=raw_path.decode("latin-1"),
             query_string=query.decode("latin-1"),
-            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers),
+            headers=pairs,
             body=body,
             client_ip=client[0] if client else "",
             secure=scheme == "https",
+            header_map=header_map(pairs),
         )
 
 
@@ -146,7 +155,7 @@ class Dispatcher:
 
     def handle(self, req: RawRequest) -> RawResponse:
         request_id = new_request_id()
-        headers = {k.lower(): v for k, v in req.headers}
+        headers = {k: v[-1] for k, v in req.header_map.items()}  # the last of each name
         target = _Target(is_json="x-amz-target" in headers)
         try:
             return self._handle(req, headers, request_id, target)
@@ -171,7 +180,7 @@ class Dispatcher:
         self, req: RawRequest, headers: dict[str, str], request_id: str, target: _Target
     ) -> RawResponse:
         now = self.clock()
-        query = parse_qs(req.query_string, keep_blank_values=True)
+        query = parse_qs(req.query_string, keep_blank_values=True) if req.query_string else {}
         form = None
         if req.body and "x-amz-target" not in headers:
             form = parse_form(req.body)
@@ -248,6 +257,7 @@ class Dispatcher:
             raw_query=req.query_string.encode("latin-1").decode("utf-8", "surrogateescape"),
             headers=req.headers,
             body=req.body,
+            known_header_map=req.header_map,
         )
         try:
             params = parse_auth(http)

@@ -103,11 +103,28 @@ class HttpProtocol(HttpToolsProtocol):
 
     # -- parser callbacks -------------------------------------------------------------------------
 
+    def on_message_begin(self) -> None:
+        # What uvicorn's resets before the URL and headers arrive; its ASGI scope is built only
+        # for a request that takes the ASGI path (`_begin_asgi`), which the direct path never
+        # reads.
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
+
+    def _begin_asgi(self) -> None:
+        """uvicorn's `on_message_begin` for this request, now that its headers are known: the
+        scope, around the URL, headers and Expect flag already parsed."""
+        url, headers, expect = self.url, self.headers, self.expect_100_continue
+        super().on_message_begin()
+        self.url, self.headers, self.expect_100_continue = url, headers, expect
+        self.scope["headers"] = headers
+
     def on_headers_complete(self) -> None:
         self._direct = self._answers_directly()
         if self._direct:
             self._body = []
         else:
+            self._begin_asgi()
             super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:

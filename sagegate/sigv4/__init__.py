@@ -24,7 +24,7 @@ from .errors import (
 )
 from .params import SigV4Params
 from .parse import parse_auth
-from .request import HttpRequest
+from .request import HttpRequest, header_map
 from .signing_key import SigningKeyCache, default_cache, derive_signing_key
 from .string_to_sign import credential_scope, string_to_sign
 from .verify import DEFAULT_MAX_SKEW, Verified, check_request, check_service, verify
@@ -46,6 +46,7 @@ __all__ = [
     "default_cache",
     "derive_signing_key",
     "expired_token",
+    "header_map",
     "incomplete_signature",
     "invalid_client_token_id",
     "invalid_signature",

@@ -8,9 +8,9 @@ canonical request for Signature Version 4"). Nothing here decodes or normalises.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
-__all__ = ["HttpRequest"]
+__all__ = ["HttpRequest", "header_map"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class HttpRequest:
     body: bytes
     #: Lower-cased header name -> values in arrival order (do not mutate).
     header_map: dict[str, list[str]] = field(init=False, repr=False, compare=False)
+    #: `header_map` when the caller has already built it from `headers` (the server has).
+    known_header_map: InitVar[dict[str, list[str]] | None] = None
 
     @classmethod
     def from_wire(
@@ -62,8 +64,18 @@ class HttpRequest:
         values = self.header_map.get(name.lower())
         return values[0] if values else None
 
-    def __post_init__(self) -> None:
-        result: dict[str, list[str]] = {}
-        for k, v in self.headers:
-            result.setdefault(k.lower(), []).append(v)
-        object.__setattr__(self, "header_map", result)
+    def __post_init__(self, known_header_map: dict[str, list[str]] | None) -> None:
+        object.__setattr__(self, "header_map", known_header_map or header_map(self.headers))
+
+
+def header_map(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Lower-cased header name -> values in arrival order."""
+    result: dict[str, list[str]] = {}
+    for k, v in headers:
+        name = k.lower()
+        found = result.get(name)
+        if found is None:
+            result[name] = [v]
+        else:
+            found.append(v)
+    return result

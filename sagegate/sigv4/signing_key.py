@@ -40,10 +40,39 @@ def derive_signing_key(
 
 
 def sign(signing_key: bytes, string_to_sign: str) -> str:
-    """The hex signature of ``string_to_sign``."""
-    return hmac.digest(
-        signing_key, string_to_sign.encode("utf-8", "surrogateescape"), "sha256"
-    ).hex()
+    """The hex signature of ``string_to_sign``: HMAC-SHA256 (RFC 2104) from the key's inner and
+    outer hash states, computed once per signing key (a one-shot `hmac.digest` prepares them
+    again on every call)."""
+    pads = _pads.get(signing_key)
+    if pads is None:
+        pads = _pads_of(signing_key)
+    inner = pads[0].copy()
+    inner.update(string_to_sign.encode("utf-8", "surrogateescape"))
+    outer = pads[1].copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()
+
+
+_BLOCK = 64  # SHA-256's block size, in bytes
+_IPAD = bytes(0x36 for _ in range(_BLOCK))
+_OPAD = bytes(0x5C for _ in range(_BLOCK))
+# Signing key -> (SHA-256 over key ^ ipad, SHA-256 over key ^ opad); as secret as the derived
+# keys `SigningKeyCache` holds, and bounded like it.
+_pads: dict[bytes, tuple[hashlib._Hash, hashlib._Hash]] = {}
+_PADS_MAX = 4096
+
+
+def _pads_of(signing_key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
+    key = signing_key if len(signing_key) <= _BLOCK else hashlib.sha256(signing_key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    pads = (
+        hashlib.sha256(bytes(k ^ p for k, p in zip(key, _IPAD, strict=True))),
+        hashlib.sha256(bytes(k ^ p for k, p in zip(key, _OPAD, strict=True))),
+    )
+    if len(_pads) >= _PADS_MAX:
+        _pads.clear()
+    _pads[signing_key] = pads
+    return pads
 
 
 class SigningKeyCache:

@@ -141,6 +141,8 @@ class Transactions:
         self._sqlite = engine.dialect.name == "sqlite"
         self._lock = threading.Lock()
         self._kept: Any = None  # a detached pool connection (SQLite), opened on first use
+        self._kept_dbapi: Any = None  # its DB-API connection and cursor, while it is open
+        self._kept_cursor: Any = None
         self._wal: WalIndex | None = None  # the kept connection's wal-index, while it is open
         self.kept_opened = 0  # how many times a kept connection was opened
 
@@ -152,10 +154,14 @@ class Transactions:
                 if self._kept is None:
                     self._kept = self._open_kept()
                 raw = self._kept
+                # The kept connection's one cursor serves every transaction that holds it.
+                db = Driver(self._kept_dbapi, self._dialect, self._kept_cursor)
+                ends = self._kept_dbapi  # commit/rollback on the driver's connection itself
             else:
                 raw = self._engine.raw_connection()
-            try:
                 db = Driver(raw.dbapi_connection, self._dialect)
+                ends = raw
+            try:
                 if self._sqlite:
                     db.run("BEGIN IMMEDIATE" if write else "BEGIN")
                 locked = self.wal_header() if write else None
@@ -166,9 +172,9 @@ class Transactions:
                     raise
                 try:
                     if write:
-                        raw.commit()
+                        ends.commit()
                     else:
-                        raw.rollback()
+                        ends.rollback()
                 except db.error as e:
                     self._rollback(raw, kept)
                     raise DBAPIError.instance("COMMIT", None, e, db.error) from e
@@ -205,6 +211,8 @@ class Transactions:
         raw = self._engine.raw_connection()
         raw.detach()  # ours until `close`: never handed to anyone else
         self.kept_opened += 1
+        self._kept_dbapi = raw.dbapi_connection
+        self._kept_cursor = self._kept_dbapi.cursor()
         self._wal = WalIndex.open(raw.dbapi_connection)
         return raw
 
@@ -212,6 +220,7 @@ class Transactions:
         """Forget the kept connection (the caller holds the lock) and return it to be closed:
         its wal-index mapping goes first, as it is only safe while the connection is open."""
         raw, self._kept = self._kept, None
+        self._kept_dbapi = self._kept_cursor = None
         wal, self._wal = self._wal, None
         if wal is not None:
             wal.close()
@@ -342,14 +351,16 @@ class Driver:
 
     __slots__ = ("_conn", "_dialect", "_error", "_cur", "wal")
 
-    def __init__(self, dbapi_conn: Any, dialect: Dialect) -> None:
+    def __init__(self, dbapi_conn: Any, dialect: Dialect, cursor: Any = None) -> None:
         # A write on SQLite: the wal-index header once it held the write lock and right after
         # its commit (see `WalIndex.only_commit_between`).
         self.wal: tuple[bytes | None, bytes | None] = (None, None)
         self._conn = dbapi_conn
         self._dialect = dialect
         self._error = dialect.loaded_dbapi.Error
-        self._cur = dbapi_conn.cursor()  # one for every statement: each fetches all it reads
+        # One cursor for every statement (each fetches all it reads); `cursor`: the connection's
+        # own, kept across transactions (`Transactions`).
+        self._cur = cursor if cursor is not None else dbapi_conn.cursor()
 
     @classmethod
     def of(cls, conn: Connection) -> Driver:

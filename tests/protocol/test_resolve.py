@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import parse_qs
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sagegate.protocol import (
     ResolveError,
@@ -16,6 +19,7 @@ from sagegate.protocol import (
     resolve,
     signing_name,
 )
+from sagegate.protocol.resolve import MAX_FORM_FIELDS, form_fields
 
 
 def test_json_target() -> None:
@@ -164,3 +168,24 @@ def test_json_timestamps_epoch_or_iso() -> None:
     for raw in (b"1795809600", b"1795809600.0", b'"2026-11-27T20:00:00Z"'):
         parsed = parse_json_request(op, b'{"CreationTimeAfter": ' + raw + b"}")
         assert parsed == {"CreationTimeAfter": expected}
+
+
+_FORM_TEXT = st.text(alphabet=st.sampled_from(list("ab=&+%2Fz0é ;\udcff")), max_size=40)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_FORM_TEXT)
+def test_form_fields_are_parse_qs(text: str) -> None:
+    # The fast form parser answers as urllib's parse_qs with blank values kept, escapes or not.
+    expected = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    assert form_fields(text) == expected
+
+
+def test_form_fields_limit_is_parse_qs_limit() -> None:
+    at_limit = "&".join(["a=1"] * MAX_FORM_FIELDS)
+    assert len(form_fields(at_limit)["a"]) == MAX_FORM_FIELDS
+    with pytest.raises(ValueError):
+        form_fields(at_limit + "&b=2")
+    with pytest.raises(ServiceError) as info:
+        parse_form((at_limit + "&b=2").encode())
+    assert info.value.code == "MalformedQueryString"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from sagegate.sagemaker import execution, states, training_jobs
+from sagegate.sagemaker import execution, passrole, states, training_jobs
 from sagegate.sagemaker.common import public
 from sagegate.sagemaker.credentials import NoCredentials, find, resource_credentials
 from sagegate.store import Account, Keyring, SageMakerResource, Store
@@ -293,3 +293,45 @@ def test_processing_job_holds_what_was_assumed_at_create(store: Store, account: 
         )  # fmt: skip
         is None
     )
+
+
+# -- the trust check SageMaker makes before it takes on a role (`passrole.assumable_role`): a
+# condition-free trust policy's decision is remembered per (role, document), a policy with
+# conditions is decided per request, and a changed trust policy is decided afresh.
+
+
+def _source(account: Account, name: str) -> str:
+    return f"arn:aws:sagemaker:us-east-1:{account.account_id}:notebook-instance/{name}"
+
+
+def _assumable(store: Store, account: Account, arn: str, source: str) -> bool:
+    found = passrole.assumable_role(store, arn, source, account.account_id, T0)
+    return found is not None
+
+
+def test_unconditional_decision_is_kept_per_document(store: Store, account: Account) -> None:
+    role = store.create_role(account.account_id, "exec", trust())
+    key = (role.arn, role.assume_role_policy_document)
+    assert _assumable(store, account, role.arn, _source(account, "a"))
+    assert passrole._trust_cache[key] is not None
+    assert passrole._trust_cache[key].unconditional is True  # type: ignore[union-attr]
+    assert _assumable(store, account, role.arn, _source(account, "b"))
+    # A trust policy naming another service: decided afresh (another document), and refused.
+    store.update_assume_role_policy(account.account_id, "exec", trust(service="ec2.amazonaws.com"))
+    assert not _assumable(store, account, role.arn, _source(account, "a"))
+    changed = store.get_role(account.account_id, "exec")
+    kept = passrole._trust_cache[(changed.arn, changed.assume_role_policy_document)]
+    assert kept is not None and kept.unconditional is False
+    assert not _assumable(store, account, role.arn, _source(account, "a"))
+
+
+def test_conditional_trust_is_decided_per_request(store: Store, account: Account) -> None:
+    allowed = _source(account, "allowed")
+    role = store.create_role(
+        account.account_id, "scoped", trust({"StringEquals": {"aws:SourceArn": allowed}})
+    )
+    for _ in range(2):  # the first decision is not taken for the next
+        assert _assumable(store, account, role.arn, allowed)
+        assert not _assumable(store, account, role.arn, _source(account, "other"))
+    found = passrole._trust_cache[(role.arn, role.assume_role_policy_document)]
+    assert found is not None and found.unconditional is None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import random
 
 from sagegate.sigv4 import SigningKeyCache, derive_signing_key
 from sagegate.sigv4.signing_key import sign
@@ -23,6 +25,19 @@ def test_signature_of_get_vanilla() -> None:
     )
     key = derive_signing_key(SECRET, "20150830", "us-east-1", "service")
     assert sign(key, sts) == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+
+
+def test_sign_is_hmac_sha256_for_any_key_and_text() -> None:
+    # `sign` computes HMAC from per-key hash states: the same as the standard library's HMAC for
+    # keys shorter than, as long as and longer than SHA-256's block, used again and again.
+    rng = random.Random(7)
+    keys = [rng.randbytes(n) for n in (0, 1, 32, 63, 64, 65, 200)]
+    for _ in range(3):
+        for key in keys:
+            text = "".join(chr(rng.randrange(32, 0x3000)) for _ in range(rng.randrange(80)))
+            text += "\udcff"  # a byte the request's path could not decode, kept as is
+            expected = hmac.new(key, text.encode("utf-8", "surrogateescape"), "sha256")
+            assert sign(key, text) == expected.hexdigest()
 
 
 def test_cache_returns_the_derived_key_and_stores_no_secret() -> None:
