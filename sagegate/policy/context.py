@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 ContextValue = str | tuple[str, ...]
@@ -32,13 +32,17 @@ def iso_time(value: datetime) -> str:
     """A time as date condition keys carry it (``aws:CurrentTime``): ISO 8601 in UTC, whole
     seconds; naive times are taken as UTC."""
     dt = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return _iso_second(dt.astimezone(UTC).replace(microsecond=0))
+    return _iso_second((dt - _EPOCH) // _SECOND)  # whole seconds since the epoch, floored
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
 
 
 @functools.lru_cache(maxsize=64)
-def _iso_second(value: datetime) -> str:
+def _iso_second(second: int) -> str:
     # Requests format the current second again and again: once per second suffices.
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _as_value(value: object) -> ContextValue:

@@ -37,7 +37,7 @@ Leaving the running state (stop, update, delete, failure) drops them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -210,7 +210,7 @@ def settled(plan: Settlement, cur: SageMakerResource) -> SageMakerResource:
     if changed is None:
         return cur
     status, data = changed
-    return replace(cur, status=status, data=data, updated_at=plan.stamp)
+    return cur.moved(status, data, plan.stamp)
 
 
 def without_held(data: Mapping[str, Any]) -> dict[str, Any]:

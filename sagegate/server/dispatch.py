@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -113,6 +115,11 @@ class RawResponse:
     headers: tuple[tuple[str, str], ...]
     body: bytes
 
+    def header_lines(self) -> bytes:
+        """`wire_headers` as HTTP/1.1 header lines."""
+        lines = "".join(f"{name}: {value}\r\n" for name, value in self.headers)
+        return lines.encode("latin-1") + b"content-length: %d\r\n" % len(self.body)
+
     def wire_headers(self) -> list[tuple[bytes, bytes]]:
         """The headers to send, Content-Length included."""
         out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
@@ -126,15 +133,27 @@ _ANONYMOUS = Caller(account_id="", type="Anonymous", arn="anonymous", userid="an
 
 
 def new_request_id() -> str:
-    """A random (version 4) UUID in its text form, as `str(uuid.uuid4())` writes it without
-    building the `UUID` object on every request. An id, not a secret: drawn from `random`
-    (reseeded in forked workers), which needs no system call."""
-    h = f"{_random_bits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    """A request id in the form of a random (version 4) UUID, as AWS writes them: a random
+    prefix drawn once per process (again in a forked child), then a counter. An id, not a
+    secret: unique within the process by the counter, across processes by the 74 random bits of
+    the prefix, and cheaper than drawing 122 random bits per request."""
+    return f"{_id_prefix}{next(_id_counter) & _COUNTER_MASK:012x}"
 
 
-_VARIANT = "89ab"
-_random_bits = random.getrandbits
+_COUNTER_MASK = (1 << 48) - 1  # the UUID's last 12 hex digits
+
+
+def _new_id_prefix() -> None:
+    global _id_prefix, _id_counter
+    h = f"{random.getrandbits(80):020x}"
+    _id_prefix = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
+    _id_counter = itertools.count(random.getrandbits(48))
+
+
+_id_prefix = ""
+_id_counter = itertools.count()
+_new_id_prefix()
+os.register_at_fork(after_in_child=_new_id_prefix)
 
 
 class Dispatcher:

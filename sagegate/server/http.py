@@ -184,8 +184,7 @@ class HttpProtocol(HttpToolsProtocol):
         out = [STATUS_LINE[response.status]]
         for name, value in self.server_state.default_headers:
             out += (name, b": ", value, b"\r\n")
-        for name, value in response.wire_headers():
-            out += (name, b": ", value, b"\r\n")
+        out.append(response.header_lines())
         if not keep_alive:
             out.append(b"connection: close\r\n")
         out += (b"\r\n", response.body)

@@ -118,7 +118,10 @@ def canonical_headers(header_map: dict[str, list[str]], signed_headers: tuple[st
     lines = []
     for name in signed_headers:
         values = header_map.get(name.lower(), [])
-        lines.append(f"{name}:{','.join(_trim_all(v) for v in values)}\n")
+        if len(values) == 1:  # nearly always: one value, trimmed
+            lines.append(f"{name}:{' '.join(values[0].split())}\n")
+        else:
+            lines.append(f"{name}:{','.join(_trim_all(v) for v in values)}\n")
     return "".join(lines)
 
 

@@ -259,6 +259,22 @@ class SageMakerResource:
     updated_at: datetime
     tags: Tags = ()
 
+    def moved(self, status: str | None, data: Mapping[str, Any], at: datetime) -> SageMakerResource:
+        """`dataclasses.replace(self, status=status, data=data, updated_at=at)`, built directly
+        (`replace` looks the fields up on every call; state changes make one per request)."""
+        return SageMakerResource(
+            self.arn,
+            self.account_id,
+            self.region,
+            self.resource_type,
+            self.name,
+            status,
+            data,
+            self.created_at,
+            at,
+            self.tags,
+        )
+
 
 @dataclass(frozen=True)
 class InstanceProfile:

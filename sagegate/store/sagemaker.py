@@ -18,7 +18,6 @@ import base64
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +35,9 @@ from sagegate.store.schema import SageMakerResourceRow, TagRow
 
 TAG_ENTITY = "sagemaker"
 MAX_TAGS = 50  # SageMaker: "You can add up to 50 tags to a single resource"
+# A resource's description as stored: compact JSON, as `json.dumps(data, separators=(",", ":"))`
+# writes it, from one encoder (`json.dumps` builds an encoder per call for any such argument).
+_to_text = json.JSONEncoder(separators=(",", ":")).encode
 _KEY_TYPE = "sagegate:presign-key"  # a row per account holding the sealed URL-signing key
 _SORT_COLUMNS = {
     "name": SageMakerResourceRow.name_lower,
@@ -261,7 +263,7 @@ class SageMakerMixin(StoreBase):
         has completed). It is then replaced, its tags dropped, in one statement."""
         if len(tags) > MAX_TAGS:
             raise LimitExceeded("tags per resource", MAX_TAGS)
-        text = json.dumps(data, separators=(",", ":"))
+        text = _to_text(data)
         record = SageMakerResource(
             arn=arn,
             account_id=account_id,
@@ -412,11 +414,11 @@ class SageMakerMixin(StoreBase):
             changed = change(current)
             if changed is not None:
                 status, data = changed
-                text = json.dumps(data, separators=(",", ":"))
+                text = _to_text(data)
                 db.execute(
                     _UPDATE, {"arn_": current.arn, "status_": status, "data_": text, "at_": now}
                 )
-                current = replace(current, status=status, data=data, updated_at=now)
+                current = current.moved(status, data, now)
             answers.append(
                 SageMakerMixin.get_sagemaker_resource.answer(
                     self, current, account_id, region, resource_type, name
@@ -433,7 +435,7 @@ class SageMakerMixin(StoreBase):
         if changed is None:
             return None
         status, data = changed
-        record = replace(expected, status=status, data=data, updated_at=now)
+        record = expected.moved(status, data, now)
         a, r, t, n = expected.account_id, expected.region, expected.resource_type, expected.name
         answer = SageMakerMixin.get_sagemaker_resource.answer(self, record, a, r, t, n)
         params = {
@@ -441,7 +443,7 @@ class SageMakerMixin(StoreBase):
             "was_": expected.status,
             "was_at_": expected.updated_at,
             "status_": status,
-            "data_": json.dumps(data, separators=(",", ":")),
+            "data_": _to_text(data),
             "at_": now,
         }
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -313,3 +314,14 @@ def test_create_in_an_unknown_account_is_not_found_and_leaves_nothing(
         )
         is None
     )
+
+
+def test_moved_is_replace_of_status_data_and_time() -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    res = SageMakerResource(
+        "arn:x", "111122223333", "us-east-1", "notebook-instance", "nb", "Pending", {"a": 1},
+        at, at, (("k", "v"),),
+    )  # fmt: skip
+    later = at + timedelta(seconds=5)
+    moved = res.moved("InService", {"b": 2}, later)
+    assert moved == replace(res, status="InService", data={"b": 2}, updated_at=later)
