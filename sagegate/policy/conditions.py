@@ -67,9 +67,11 @@ def parse_number(text: str) -> Decimal | None:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_date(text: str) -> float | None:
     """ISO-8601 (date, date-time, with or without seconds/fractions/offset/Z; naive = UTC) or
-    epoch seconds, as epoch seconds."""
+    epoch seconds, as epoch seconds. Remembered: requests carry the same texts again and again
+    (`aws:CurrentTime` changes once a second)."""
     t = text.strip()
     if not t:
         return None

@@ -30,6 +30,8 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from botocore.model import OperationModel
 
+from sagegate.policy import iso_time
+
 from .errors import ServiceError, common_error
 from .models import Node, input_plan, output_plan, xml_namespace
 
@@ -310,9 +312,7 @@ def format_timestamp(value: Any) -> str:
         value = dt.datetime.fromtimestamp(value, dt.UTC)
     if not isinstance(value, dt.datetime):
         raise SerializationError(f"timestamp: expected datetime, got {type(value).__name__}")
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC)
-    return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return iso_time(value)  # the same text as date condition keys carry
 
 
 # ------------------------------------------------------------------------------------- errors
