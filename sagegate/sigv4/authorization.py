@@ -13,8 +13,6 @@ if it is one of the signed headers (botocore always signs it). Error texts are A
 
 from __future__ import annotations
 
-import re
-
 from .errors import incomplete_signature, missing_authentication_token
 from .params import (
     AMZ_DATE_FORMAT,
@@ -30,7 +28,6 @@ from .string_to_sign import ALGORITHM
 
 __all__ = ["parse_authorization_header"]
 
-_SEPARATORS = re.compile(r"[,\s]+")
 _REQUIRED = ("Credential", "Signature", "SignedHeaders")
 
 
@@ -41,9 +38,9 @@ def parse_authorization_header(request: HttpRequest, value: str) -> SigV4Params:
         raise missing_authentication_token()
     algorithm, _, rest = value.partition(" ")
     components: dict[str, str] = {}
-    for token in _SEPARATORS.split(rest.strip()):
-        if not token:
-            continue
+    # Tokens are separated by runs of commas and whitespace (`[,\s]+`): with commas made spaces,
+    # `str.split()` finds the same tokens (it and the regex's `\s` share Unicode's whitespace).
+    for token in rest.replace(",", " ").split():
         key, eq, val = token.partition("=")
         if not eq:
             raise incomplete_signature(
@@ -54,16 +51,22 @@ def parse_authorization_header(request: HttpRequest, value: str) -> SigV4Params:
 
     amz_date_header = request.header("x-amz-date")
     date_header = request.header("date")
-    problems = "".join(
-        f"Authorization header requires '{name}' parameter. "
-        for name in _REQUIRED
-        if name not in components or (name != "SignedHeaders" and not components[name])
-    )
-    if amz_date_header is None and date_header is None:
-        problems += (
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+    if not (
+        components.get("Credential")
+        and components.get("Signature")
+        and "SignedHeaders" in components
+        and (amz_date_header is not None or date_header is not None)
+    ):
+        problems = "".join(
+            f"Authorization header requires '{name}' parameter. "
+            for name in _REQUIRED
+            if name not in components or (name != "SignedHeaders" and not components[name])
         )
-    if problems:
+        if amz_date_header is None and date_header is None:
+            problems += (
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
+                "header. "
+            )
         raise incomplete_signature(f"{problems}Authorization={value}")
     if algorithm != ALGORITHM:
         raise unsupported_algorithm(algorithm)

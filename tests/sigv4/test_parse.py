@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sagegate.sigv4 import HttpRequest, SigV4Error, parse_auth
 
@@ -288,3 +291,25 @@ def test_presigned_parameters() -> None:
 def test_presigned_without_expires_is_accepted() -> None:
     params = parse_auth(req(query=presigned_query(X_Amz_Expires=None)))
     assert params.expires is None
+
+
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from([",", " ", "\t", "\n", "\x0b", "\x1c", "\x85", "\xa0"]),
+            min_size=1,
+            max_size=4,
+        ),
+        min_size=4,
+        max_size=4,
+    )
+)
+def test_any_run_of_commas_and_whitespace_separates_components(seps: list[str]) -> None:
+    # AWS separates components by commas and/or whitespace: any run of them, Unicode's
+    # whitespace included (the components as the regex `[,\s]+` splits them).
+    parts = ["AWS4-HMAC-SHA256", f"Credential={CRED}", "SignedHeaders=host", f"Signature={SIG}"]
+    auth = parts[0] + " " + "".join(s + p for s, p in zip(seps[1:], parts[1:], strict=True))
+    auth += seps[0]
+    assert [t for t in re.split(r"[,\s]+", auth.partition(" ")[2].strip()) if t] == parts[1:]
+    params = parse_auth(req(AMZ_DATE, ("Authorization", auth)))
+    assert (params.credential, params.signed_headers, params.signature) == (CRED, ("host",), SIG)
