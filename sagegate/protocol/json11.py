@@ -126,7 +126,10 @@ def _parse_structure(node: Node, data: dict[str, Any], path: str) -> dict[str, A
         if found is None or value is None:
             continue
         member_name, child = found
-        out[member_name] = _parse(child, value, f"{path}.{name}" if path else name)
+        if type(value) is str and child.kind == "string":  # most members: nothing to convert
+            out[member_name] = value
+        else:
+            out[member_name] = _parse(child, value, f"{path}.{name}" if path else name)
     return out
 
 
