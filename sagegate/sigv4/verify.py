@@ -18,6 +18,7 @@ the access key up, reproducing AWS's order exactly; :func:`verify` runs them in 
 
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 from collections.abc import Collection
@@ -88,11 +89,18 @@ def _check_time(params: SigV4Params, now: datetime, max_skew: timedelta) -> None
 
 
 def _check_host_signed(params: SigV4Params) -> None:
-    if not any(name.lower() == "host" for name in params.signed_headers):
+    signed = params.signed_headers
+    if "host" not in signed and not any(name.lower() == "host" for name in signed):
         raise invalid_signature(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
             step="signed_headers",
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _valid_region(region: str) -> bool:
+    """A well-formed region name (remembered: a deployment's clients use a handful)."""
+    return _REGION_RE.fullmatch(region) is not None
 
 
 def _check_scope(
@@ -104,7 +112,7 @@ def _check_scope(
     region_ok = (
         params.region in allowed_regions
         if allowed_regions is not None
-        else _REGION_RE.fullmatch(params.region) is not None
+        else _valid_region(params.region)
     )
     if not region_ok:
         problems.append(f"Credential should be scoped to a valid region, not '{params.region}'. ")
