@@ -133,13 +133,13 @@ def _due(res: SageMakerResource, now: datetime) -> tuple[datetime, str] | None:
     moment has come and has not been acted on yet."""
     if HELD in res.data:
         return None
-    period = timedelta(seconds=states.transition_seconds())
     if res.resource_type == NOTEBOOK.type and res.status == "Pending":
-        moment, after = res.updated_at + period, "InService"
+        since, after = res.updated_at, "InService"
     elif res.resource_type == TRAINING_JOB.type and res.status == "InProgress":
-        moment, after = res.created_at + period, "InProgress"
+        since, after = res.created_at, "InProgress"
     else:
         return None
+    moment = since + timedelta(seconds=states.transition_seconds())
     return (moment, after) if now >= moment else None
 
 

@@ -78,6 +78,19 @@ def _require_lifecycle_config(call: Call, name: str) -> None:
         )
 
 
+# CreateNotebookInstance members kept only when given -> their names in the description.
+_OPTIONAL = {
+    "SubnetId": "SubnetId",
+    "SecurityGroupIds": "SecurityGroups",
+    "KmsKeyId": "KmsKeyId",
+    "LifecycleConfigName": "NotebookInstanceLifecycleConfigName",
+    "AcceleratorTypes": "AcceleratorTypes",
+    "DefaultCodeRepository": "DefaultCodeRepository",
+    "AdditionalCodeRepositories": "AdditionalCodeRepositories",
+    "IpAddressType": "IpAddressType",
+}
+
+
 @registry.operation(
     "sagemaker",
     "CreateNotebookInstance",
@@ -102,17 +115,7 @@ def create_notebook_instance(call: Call, params: dict[str, Any]) -> dict[str, An
             "InstanceMetadataServiceConfiguration", {"MinimumInstanceMetadataServiceVersion": "1"}
         ),
     }
-    optional = {
-        "SubnetId": "SubnetId",
-        "SecurityGroupIds": "SecurityGroups",
-        "KmsKeyId": "KmsKeyId",
-        "LifecycleConfigName": "NotebookInstanceLifecycleConfigName",
-        "AcceleratorTypes": "AcceleratorTypes",
-        "DefaultCodeRepository": "DefaultCodeRepository",
-        "AdditionalCodeRepositories": "AdditionalCodeRepositories",
-        "IpAddressType": "IpAddressType",
-    }
-    for member, out in optional.items():
+    for member, out in _OPTIONAL.items():
         if params.get(member):
             data[out] = params[member]
     if params.get("SubnetId"):
@@ -184,7 +187,6 @@ def transition(
 ) -> SageMakerResource:
     """Move the notebook from one of `allowed` to `target` (atomically), merging `update` into
     and removing `drop` from its description."""
-    arn = arns.call_arn(NOTEBOOK, call, name)
     # A notebook leaving Pending: SageMaker takes on its execution role in this transaction
     # (minting no session, as this transition drops it), unless it cannot, and the notebook
     # has failed whatever this request asks.
@@ -203,6 +205,7 @@ def transition(
         if status == states.GONE:
             raise record_not_found()
         if status not in allowed:
+            arn = arns.call_arn(NOTEBOOK, call, name)
             raise wrong_status(status, ", ".join(allowed), target, _LABEL, arn)
         # Leaving a state drops the role session held and the reason of a failure.
         data = {k: v for k, v in execution.without_held(res.data).items() if k not in drop}
