@@ -48,10 +48,11 @@ class _Trust:
     evaluation (`unconditional`); a policy with conditions is evaluated every time (its
     decision may turn on the source ARN or the time)."""
 
-    __slots__ = ("policy", "unconditional")
+    __slots__ = ("policy", "conditional", "unconditional")
 
     def __init__(self, policy: CompiledPolicy) -> None:
         self.policy = policy
+        self.conditional = any(s.conditions for s in policy.statements)
         self.unconditional: bool | None = None
 
 
@@ -134,7 +135,7 @@ def assumable_role(
         resource_account=role.account_id,
     )
     allowed = evaluate(request, PolicySet(resource=trust.policy)).allowed
-    if not any(s.conditions for s in trust.policy.statements):
+    if not trust.conditional:
         trust.unconditional = allowed
     return role if allowed else None
 

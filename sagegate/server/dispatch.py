@@ -76,7 +76,8 @@ class RawRequest:
     body: bytes
     client_ip: str = ""
     secure: bool = False
-    #: Lower-cased header name -> values in arrival order (`sigv4.header_map`; do not mutate).
+    #: Lower-cased header name -> values in arrival order (`sigv4.header_map`, derived from
+    #: `headers` when not given; do not mutate).
     header_map: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -96,16 +97,14 @@ class RawRequest:
     ) -> RawRequest:
         """From what the HTTP server read: every part decoded as Latin-1, as HTTP/1.1 clients
         encode them (SigV4 re-encodes the path and query as it needs them)."""
-        pairs = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers)
         return cls(
             method=method,
             raw_path=raw_path.decode("latin-1"),
             query_string=query.decode("latin-1"),
-            headers=pairs,
+            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers),
             body=body,
             client_ip=client[0] if client else "",
             secure=scheme == "https",
-            header_map=header_map(pairs),
         )
 
 

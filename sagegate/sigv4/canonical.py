@@ -119,7 +119,7 @@ def canonical_headers(header_map: dict[str, list[str]], signed_headers: tuple[st
     for name in signed_headers:
         values = header_map.get(name.lower(), [])
         if len(values) == 1:  # nearly always: one value, trimmed
-            lines.append(f"{name}:{' '.join(values[0].split())}\n")
+            lines.append(f"{name}:{_trim_all(values[0])}\n")
         else:
             lines.append(f"{name}:{','.join(_trim_all(v) for v in values)}\n")
     return "".join(lines)
