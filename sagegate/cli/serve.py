@@ -9,7 +9,7 @@ import uvicorn
 
 from sagegate.cli.output import print_credentials
 from sagegate.iam.bootstrap import create_account
-from sagegate.server.app import build_app
+from sagegate.server.app import build_app, settle_heap
 from sagegate.server.dispatch import Dispatcher
 from sagegate.server.http import HttpProtocol
 from sagegate.server.settings import Settings
@@ -44,5 +44,7 @@ def serve(settings: Settings, *, log_level: str = "info") -> int:
             "sagegate.server.app:create_app", factory=True, workers=settings.workers, **common
         )
     else:
-        uvicorn.run(build_app(Dispatcher(store), settings), **common)
+        app = build_app(Dispatcher(store), settings)
+        settle_heap()
+        uvicorn.run(app, **common)
     return 0

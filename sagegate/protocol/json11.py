@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from botocore.model import OperationModel
 
 from .errors import ServiceError, common_error
@@ -148,7 +149,20 @@ def serialize_json_response(
     plan = output_plan(op.service_model.service_name, op.name)
     if plan is None:
         return b"{}"
-    return _dumps(_to_json(plan, result, strict)).encode("utf-8")
+    return _encode(_to_json(plan, result, strict))
+
+
+def _encode(value: Any) -> bytes:
+    """`_dumps(value)` in UTF-8, by orjson where it writes the same: the same bytes but for a
+    float of magnitude below 1e-4, which it writes in another notation of the same number
+    (0.00006103515625 and 5.9e-8 for 6.103515625e-05 and 5.9e-08). What orjson does not
+    take (an integer beyond 64 bits, a lone surrogate) or writes otherwise (a non-finite float
+    as null, which `_dumps` refuses) goes to `_dumps`, as does anything with a null."""
+    try:
+        raw = orjson.dumps(value)
+    except TypeError:
+        raw = b"null"
+    return _dumps(value).encode("utf-8") if b"null" in raw else raw
 
 
 def _to_json(node: Node, value: Any, strict: bool) -> Any:

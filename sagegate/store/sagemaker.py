@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -35,9 +36,31 @@ from sagegate.store.schema import SageMakerResourceRow, TagRow
 
 TAG_ENTITY = "sagemaker"
 MAX_TAGS = 50  # SageMaker: "You can add up to 50 tags to a single resource"
-# A resource's description as stored: compact JSON, as `json.dumps(data, separators=(",", ":"))`
-# writes it, from one encoder (`json.dumps` builds an encoder per call for any such argument).
-_to_text = json.JSONEncoder(separators=(",", ":")).encode
+# What `_encoded` falls back to: compact JSON, as `json.dumps(data, separators=(",", ":"))` writes
+# it, from one encoder (`json.dumps` builds an encoder per call for any such argument).
+_json_text = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _encoded(data: Mapping[str, Any]) -> tuple[str, Callable[[], Any]]:
+    """A resource's description as stored (compact JSON) and how to get a copy of it as a read
+    would give it. orjson writes what `_json_text` writes but for non-ASCII characters (kept as
+    they are, not escaped: the same JSON) and for what it does not take: an integer beyond 64
+    bits, a string with a lone surrogate (it raises), a non-finite float (it writes null, as it
+    does None). Those descriptions, and any with a null, take `_json_text`."""
+    try:
+        raw = orjson.dumps(data)
+    except TypeError:
+        raw = b"null"
+    if b"null" in raw:
+        text = _json_text(data)
+        return text, lambda: json.loads(text)
+    return raw.decode(), lambda: orjson.loads(raw)
+
+
+def _to_text(data: Mapping[str, Any]) -> str:
+    return _encoded(data)[0]
+
+
 _KEY_TYPE = "sagegate:presign-key"  # a row per account holding the sealed URL-signing key
 _SORT_COLUMNS = {
     "name": SageMakerResourceRow.name_lower,
@@ -263,7 +286,7 @@ class SageMakerMixin(StoreBase):
         has completed). It is then replaced, its tags dropped, in one statement."""
         if len(tags) > MAX_TAGS:
             raise LimitExceeded("tags per resource", MAX_TAGS)
-        text = _to_text(data)
+        text, copy = _encoded(data)
         record = SageMakerResource(
             arn=arn,
             account_id=account_id,
@@ -271,7 +294,7 @@ class SageMakerMixin(StoreBase):
             resource_type=resource_type,
             name=name,
             status=status,
-            data=json.loads(text),  # a copy the caller cannot change, as a read would give it
+            data=copy(),  # a copy the caller cannot change, as a read would give it
             created_at=now,
             updated_at=now,
             tags=tuple(tags),

@@ -325,3 +325,40 @@ def test_moved_is_replace_of_status_data_and_time() -> None:
     later = at + timedelta(seconds=5)
     moved = res.moved("InService", {"b": 2}, later)
     assert moved == replace(res, status="InService", data={"b": 2}, updated_at=later)
+
+
+AWKWARD = [
+    {
+        "Name": "café ☕ 𝄞",
+        "Size": 2**64 - 1,
+        "Weight": 6.103515625e-05,
+        "Flag": True,
+        "L": [1, "x"],
+    },
+    {"Big": 2**70},  # beyond orjson: the json module writes it
+    {"Surrogate": "a\ud800b"},  # a lone surrogate (a JSON request may carry one)
+    {"Missing": None, "Name": "null"},
+    {"NotANumber": float("nan"), "Inf": float("inf")},
+]
+
+
+@pytest.mark.parametrize("data", AWKWARD)
+def test_descriptions_read_back_as_written(
+    store: Store, account: Account, data: dict[str, object]
+) -> None:
+    def same(a: object, b: object) -> bool:  # NaN equal to NaN
+        return repr(a) == repr(b) and type(a) is type(b)
+
+    made = make(store, account, "nb", data=data)
+    assert same(made.data, data)
+    data["Added"] = "by the caller after the create"  # not in what the create returned
+    assert "Added" not in made.data
+    found = store.find_sagemaker_resource(made.arn)  # read from the table
+    assert found is not None and same(found.data, made.data)
+    updated = store.update_sagemaker_resource(
+        account.account_id, REGION, "notebook-instance", "nb",
+        lambda res: ("InService", {**res.data, "Extra": 1}), T0 + timedelta(seconds=1),
+    )  # fmt: skip
+    again = store.find_sagemaker_resource(made.arn)
+    assert again is not None and same(again.data, updated.data)
+    assert same({k: v for k, v in again.data.items() if k != "Extra"}, made.data)
