@@ -31,7 +31,7 @@ import binascii
 import contextlib
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
-from sagegate.store.driver import Driver, Prepared, Transactions, WalIndex
+from sagegate.store.driver import Driver, Prepared, Rows, Transactions, WalIndex
 from sagegate.store.engine import write_engine
 from sagegate.store.errors import InvalidMarker, NotFound
 from sagegate.store.keyring import Keyring
@@ -224,6 +224,26 @@ class StoreBase:
             self._read_cache.drop_all()
             raise
         self._written(moved, authz, scopes, answers, wal=db.wal)
+
+    def _write_alone(
+        self, prepared: Prepared, params: Mapping[str, Any], *, scopes: Sequence[Scope],
+        answers: Sequence[Answer] = (),
+    ) -> Rows:  # fmt: skip
+        """`_write_core(authz=False, scopes=scopes, answers=answers)` around one statement: its
+        rows. On SQLite the statement runs on its own (`Transactions.alone`), sparing a BEGIN and
+        a COMMIT; otherwise (PostgreSQL, whose data epoch moves in the same transaction, or the
+        kept connection taken) in that transaction."""
+        try:
+            ran = self._transaction.alone(prepared, params)
+        except BaseException:
+            self._read_cache.drop_all()
+            raise
+        if ran is None:
+            with self._write_core(authz=False, scopes=scopes, answers=answers) as db:
+                return db.execute(prepared, params)
+        rows, wal = ran
+        self._written((None, None), False, scopes, answers, wal=wal)  # as `_bump` on SQLite
+        return rows
 
     def _read_core(self) -> AbstractContextManager[Driver]:
         """A read of the hot paths: one snapshot, `Prepared` statements (see `driver`)."""

@@ -187,6 +187,36 @@ class Transactions:
             if kept:
                 self._lock.release()
 
+    def alone(
+        self, prepared: Prepared, params: Mapping[str, Any]
+    ) -> tuple[Rows, tuple[bytes | None, bytes | None]] | None:
+        """On SQLite, when the kept connection is free: run one write statement on its own,
+        without BEGIN and COMMIT (SQLite makes a statement outside a transaction its own, taking
+        the write lock as BEGIN IMMEDIATE does and committing when it ends). Its rows, and the
+        wal-index headers just before and right after it (as `Driver.wal`: exactly one commit
+        between them was then this one) when it changed a row, else (None, None). None when it
+        did not run (not SQLite, or the kept connection is taken): the caller runs it in a
+        transaction."""
+        if not (self._sqlite and self._lock.acquire(blocking=False)):
+            return None
+        try:
+            if self._kept is None:
+                self._kept = self._open_kept()
+            conn = self._kept_dbapi
+            db = Driver(conn, self._dialect, self._kept_cursor)
+            before, changes = self.wal_header(), conn.total_changes
+            try:
+                rows = db.execute(prepared, params)
+            except BaseException:
+                if conn.in_transaction:  # a statement that fails leaves none; never keep one
+                    self._rollback(self._kept, True)
+                raise
+            if conn.total_changes == changes:
+                return rows, (None, None)
+            return rows, (before, self.wal_header())
+        finally:
+            self._lock.release()
+
     @contextmanager
     def kept(self) -> Iterator[Any]:
         """The kept connection's DB-API connection when it is free (SQLite), else None: for a

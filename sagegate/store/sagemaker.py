@@ -302,23 +302,27 @@ class SageMakerMixin(StoreBase):
         answer = SageMakerMixin.get_sagemaker_resource.answer(
             self, record, account_id, region, resource_type, name
         )
+        values = {
+            "arn": arn,
+            "account_id": account_id,
+            "region": region,
+            "resource_type": resource_type,
+            "name": name,
+            "name_lower": name.lower(),
+            "status": status,
+            "data": text,
+            "created_at": now,
+            "updated_at": now,
+        }
+        # The unique keys decide whether the name is taken, the account's foreign key whether
+        # the account exists (looked up only when the insert fails).
+        scopes = _scopes(account_id, region, resource_type, name)
         try:
-            scopes = _scopes(account_id, region, resource_type, name)
+            if replace_gone is None and not tags:
+                if not self._write_alone(_INSERT_NEW, values, scopes=scopes, answers=[answer]):
+                    raise AlreadyExists("sagemaker_resource", name)
+                return record
             with self._write_core(authz=False, scopes=scopes, answers=[answer]) as db:
-                values = {
-                    "arn": arn,
-                    "account_id": account_id,
-                    "region": region,
-                    "resource_type": resource_type,
-                    "name": name,
-                    "name_lower": name.lower(),
-                    "status": status,
-                    "data": text,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                # The unique keys decide whether the name is taken, the account's foreign key
-                # whether the account exists (looked up only when the insert fails).
                 if replace_gone is None:
                     made = db.execute(_INSERT_NEW, values)
                 else:
@@ -469,12 +473,10 @@ class SageMakerMixin(StoreBase):
             "data_": _to_text(data),
             "at_": now,
         }
-        try:
-            with self._write_core(authz=False, scopes=_scopes(a, r, t, n), answers=[answer]) as db:
-                if not db.execute(_UPDATE_IF_UNCHANGED, params):
-                    raise _Changed  # roll back: the caller reads the row under its lock
-        except _Changed:
-            return None
+        if not self._write_alone(
+            _UPDATE_IF_UNCHANGED, params, scopes=_scopes(a, r, t, n), answers=[answer]
+        ):
+            return None  # nothing written: the caller reads the row under its lock
         return record
 
     def delete_sagemaker_resource(
@@ -582,6 +584,3 @@ class SageMakerMixin(StoreBase):
         self._presign_keys[account_id] = key  # a dict store is atomic under the GIL
         return key
 
-
-class _Changed(Exception):
-    """The row is no longer as the writer read it."""

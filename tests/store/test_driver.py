@@ -99,6 +99,32 @@ def test_a_read_inside_a_write_and_other_threads_get_their_own_connection(
         assert [r.key for r in db.execute(_TAGS, {"ids": ["x"]})] == ["k"]
 
 
+def test_a_statement_alone_commits_by_itself_and_says_what_it_saw(store: Store) -> None:
+    """`Transactions.alone`: one statement outside any transaction, committed when it ends; the
+    wal-index headers around it one commit apart when it changed a row, none when it did not;
+    nothing run when the kept connection is taken; a failure leaves nothing behind."""
+    tx = store._transaction
+    ran = tx.alone(_INSERT_TAG, _tag("alone", "k", 0))
+    if store.dialect != "sqlite":
+        assert ran is None  # PostgreSQL: the caller's transaction runs it
+        return
+    assert ran is not None
+    rows, (before, after) = ran
+    assert rows == [] and before is not None and after is not None
+    assert WalIndex.only_commit_between(before, after)
+    with store.engine.connect() as conn:  # committed: another connection sees it
+        assert conn.execute(_TAGS.stmt, {"ids": ["alone"]}).all() == [("alone", "k", "v")]
+    nothing = Prepared(_T.delete().where(_T.c.entity_id == "no such entity"))
+    assert tx.alone(nothing, {}) == ([], (None, None))
+    with pytest.raises(IntegrityError):
+        tx.alone(_INSERT_TAG, _tag("alone", "k", 1))  # the same (type, id, key)
+    with tx(write=True) as db:  # the kept connection is in no transaction: it begins one
+        db.execute(_INSERT_TAG, _tag("alone", "k2", 1))
+        assert tx.alone(_INSERT_TAG, _tag("alone", "k3", 2)) is None  # taken by this write
+    with tx(write=False) as db:
+        assert [r.key for r in db.execute(_TAGS, {"ids": ["alone"]})] == ["k", "k2"]
+
+
 class Undo(Exception):
     pass
 

@@ -349,6 +349,7 @@ def test_descriptions_read_back_as_written(
     def same(a: object, b: object) -> bool:  # NaN equal to NaN
         return repr(a) == repr(b) and type(a) is type(b)
 
+    data = dict(data)  # this test's own (the parameter is shared)
     made = make(store, account, "nb", data=data)
     assert same(made.data, data)
     data["Added"] = "by the caller after the create"  # not in what the create returned
