@@ -583,4 +583,3 @@ class SageMakerMixin(StoreBase):
         key = self._keyring.open(base64.b64decode(json.loads(row.data)["sealed"]), aad)
         self._presign_keys[account_id] = key  # a dict store is atomic under the GIL
         return key
-
