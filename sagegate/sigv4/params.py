@@ -129,7 +129,10 @@ def signed_security_token(request: HttpRequest, signed_headers: tuple[str, ...])
 
     An unsigned token could be swapped in transit, so it never identifies a session.
     """
-    if not any(name.lower() == "x-amz-security-token" for name in signed_headers):
+    for name in signed_headers:
+        if len(name) == 20 and name.lower() == "x-amz-security-token":
+            break
+    else:
         return None
     token = request.header("x-amz-security-token")
     return token.strip() if token is not None else None

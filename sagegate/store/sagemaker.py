@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, exists, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -159,10 +159,22 @@ _UPDATE_IF_UNCHANGED = Prepared(
 _DELETE = Prepared(_TABLE.delete().where(_TABLE.c.arn == bindparam("arn_")))
 
 
-def _replace_gone(stmt: Any) -> Any:
+def _replace_gone(stmt: Any, untagged: bool = False) -> Any:
     """When the name is taken by a resource in status `gone_status` last changed at or before
     `gone_before` (its deletion has completed), the new one in that row (its ARN is the same:
-    SageMaker ARNs hold the name lower-cased). No ARN returned if a live resource has it."""
+    SageMaker ARNs hold the name lower-cased). No ARN returned if a live resource has it, nor
+    (`untagged`) if the gone one has tags."""
+    gone = [
+        _TABLE.c.status == bindparam("gone_status"),
+        _TABLE.c.updated_at <= bindparam("gone_before", type_=_TABLE.c.updated_at.type),
+    ]
+    if untagged:
+        gone.append(
+            # The gone one's ARN is the new one's (`gone_arn`): the name decides both.
+            ~exists().where(
+                _TAGS.c.entity_type == TAG_ENTITY, _TAGS.c.entity_id == bindparam("gone_arn")
+            )
+        )
     return stmt.on_conflict_do_update(
         index_elements=[
             _TABLE.c.account_id,
@@ -174,15 +186,14 @@ def _replace_gone(stmt: Any) -> Any:
             c: stmt.excluded[c]
             for c in ("arn", "name", "status", "data", "created_at", "updated_at")
         },
-        where=and_(
-            _TABLE.c.status == bindparam("gone_status"),
-            _TABLE.c.updated_at <= bindparam("gone_before", type_=_TABLE.c.updated_at.type),
-        ),
+        where=and_(*gone),
     )
 
 
-_INSERT_OR_REPLACE_GONE = _insert(_replace_gone)
 _TAGS = TagRow.__table__
+_INSERT_OR_REPLACE_GONE = _insert(_replace_gone)
+# The same with nothing to delete besides: no tags of the gone one to drop.
+_INSERT_OR_REPLACE_UNTAGGED_GONE = _insert(lambda stmt: _replace_gone(stmt, untagged=True))
 _DELETE_TAGS = Prepared(
     _TAGS.delete().where(_TAGS.c.entity_type == TAG_ENTITY, _TAGS.c.entity_id == bindparam("arn_"))
 )
@@ -318,10 +329,22 @@ class SageMakerMixin(StoreBase):
         # the account exists (looked up only when the insert fails).
         scopes = _scopes(account_id, region, resource_type, name)
         try:
-            if replace_gone is None and not tags:
-                if not self._write_alone(_INSERT_NEW, values, scopes=scopes, answers=[answer]):
+            if not tags:
+                # One statement: a new name, or a gone one without tags, is taken over at once;
+                # otherwise (a name in use, tags to drop) the transaction below finds out.
+                if replace_gone is None:
+                    alone, alone_values = _INSERT_NEW, values
+                else:
+                    alone = _INSERT_OR_REPLACE_UNTAGGED_GONE
+                    alone_values = values | {
+                        "gone_status": replace_gone[0],
+                        "gone_before": replace_gone[1],
+                        "gone_arn": arn,
+                    }
+                if self._write_alone(alone, alone_values, scopes=scopes, answers=[answer]):
+                    return record
+                if replace_gone is None:
                     raise AlreadyExists("sagemaker_resource", name)
-                return record
             with self._write_core(authz=False, scopes=scopes, answers=[answer]) as db:
                 if replace_gone is None:
                     made = db.execute(_INSERT_NEW, values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -50,3 +51,39 @@ def test_response_bytes_are_the_json_modules(value: Any) -> None:
     except (ValueError, UnicodeEncodeError) as e:
         got = type(e)
     assert got == expected
+
+
+def _same(a: Any, b: Any) -> bool:
+    return repr(a) == repr(b) and type(a) is type(b)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    _JSON_VALUES | st.dictionaries(st.text(), _JSON_VALUES),
+    st.booleans(),
+    st.sampled_from([None, 1, "\t"]),
+)
+def test_request_bodies_read_as_the_json_module_reads_them(
+    value: Any, ascii_only: bool, indent: Any
+) -> None:
+    body = json.dumps(value, ensure_ascii=ascii_only, indent=indent)
+    raw = body.encode("utf-8", "surrogatepass")
+    assert _same(json11._decode(raw), json.loads(raw))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"123456789012345678901",  # beyond 64 bits: orjson would read a float
+        b'{"n": -9223372036854775809}',
+        b'{"n": 18446744073709551616}',
+        b'{"n": NaN, "i": -Infinity}',
+        b"1E400",
+        b'{"s": "\\ud800"}',
+        b"\xef\xbb\xbf{}",
+        '{"s": "é"}'.encode("utf-16"),
+        b'{"a": 1, "a": 2}',
+    ],
+)
+def test_what_orjson_reads_otherwise_is_read_by_json(raw: bytes) -> None:
+    assert _same(json11._decode(raw), json.loads(raw))

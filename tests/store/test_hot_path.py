@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +277,47 @@ def test_epochs_stay_exact_whoever_writes(
             assert store.epochs()[1] == data + 1
     finally:
         other.close()
+
+
+def test_hot_writes_are_one_statement_on_sqlite(store: Store, account: Account) -> None:
+    """CreateUser, DeleteUser of a user with nothing left, a SageMaker create (also over a gone
+    one without tags) and a state change are each one statement on SQLite, with no BEGIN or
+    COMMIT around it: SQLite commits it by itself."""
+    if store.dialect != "sqlite":
+        return
+    aid, t0 = account.account_id, datetime(2026, 1, 1, tzinfo=UTC)
+    with store._transaction(write=False):
+        pass  # the kept connection is open
+    seen: list[str] = []
+    store._transaction._kept_dbapi.set_trace_callback(seen.append)
+
+    def statements(write: Callable[[], object]) -> list[str]:
+        seen.clear()
+        write()
+        return [s.split()[0].upper() for s in seen]
+
+    def create(at: datetime) -> object:
+        return store.create_sagemaker_resource(
+            account_id=aid, region="us-east-1", resource_type="notebook-instance", name="nb",
+            arn=f"arn:aws:sagemaker:us-east-1:{aid}:notebook-instance/nb", status="Pending",
+            data={"v": 1}, now=at, replace_gone=("Deleting", at),
+        )  # fmt: skip
+
+    try:
+        assert statements(lambda: store.create_user(aid, "u")) == ["INSERT"]
+        assert statements(lambda: store.delete_user(aid, "u")) == ["DELETE"]
+        made = create(t0)
+        assert statements(
+            lambda: store.update_sagemaker_resource(
+                aid,
+                "us-east-1",
+                "notebook-instance",
+                "nb",
+                lambda res: ("Deleting", res.data),
+                t0,
+                expected=made,  # type: ignore[arg-type]
+            )  # fmt: skip
+        ) == ["UPDATE"]
+        assert statements(lambda: create(t0 + timedelta(seconds=1))) == ["INSERT"]  # over it
+    finally:
+        store._transaction._kept_dbapi.set_trace_callback(None)

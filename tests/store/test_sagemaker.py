@@ -102,6 +102,14 @@ def test_duplicates_and_replacement(store: Store, account: Account, other_accoun
         for r in store.list_sagemaker_resources(account.account_id, REGION, "notebook-instance")
     ]
     assert kinds == ["notebook-instance"]  # one row, not two
+    # A gone one without tags is taken over too (by the one statement: nothing else to drop).
+    make(store, account, "solo", data={"v": 1})
+    solo = make(store, account, "SOLO", at=later, replace_gone=("Pending", T0), data={"v": 2})
+    store._drop_read_cache()
+    got = store.get_sagemaker_resource(account.account_id, REGION, "notebook-instance", "solo")
+    assert got == solo and got.name == "SOLO" and got.data == {"v": 2} and got.tags == ()
+    with pytest.raises(AlreadyExists):  # now live
+        make(store, account, "solo", at=later, replace_gone=("Pending", T0))
 
 
 def test_update_is_atomic(store: Store, account: Account) -> None:
