@@ -8,6 +8,7 @@ import re
 import signal
 import socket
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -225,3 +226,42 @@ def test_a_client_that_half_closes_after_its_request_still_gets_the_answer(
         answer = b"".join(chunks)
         assert answer.startswith(b"HTTP/1.1 "), (target, answer[:200])
         assert answer.endswith(b"</ErrorResponse>"), (target, answer[-200:])
+
+
+def _one_answer(s: socket.socket) -> bytes:
+    """Read one whole response (Content-Length framed) from `s`; b"" if the server closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        body += s.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def test_keep_alive_counts_from_the_last_answer_and_closes_an_idle_connection(
+    deployment: Deployment,
+) -> None:
+    """uvicorn's keep-alive timeout (5 s): requests 2.5 s apart keep a connection open well past
+    it, answered directly (sagegate.server.http arms the timer after each answer) or by the ASGI
+    path (any other path); once nothing comes, the server closes it."""
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
+    api = (
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    page = b"GET /elsewhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", deployment.port), timeout=30) as s:
+        for request in (api, api, page, api, api):
+            s.sendall(request)
+            answer = _one_answer(s)
+            assert answer.startswith(b"HTTP/1.1 "), answer[:200]
+            time.sleep(2.5)
+        s.sendall(api)  # 12.5 s after the first answer, 2.5 s after the last: still open
+        assert b"MissingAuthenticationToken" in _one_answer(s)
+        assert s.recv(65536) == b""  # then closed by the server (the socket would time out)
