@@ -63,14 +63,18 @@ def parse_json_request(op: OperationModel, body: bytes) -> dict[str, Any]:
 # Digits made "0": a run of 19 of them is a number orjson may read otherwise (below).
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _NINETEEN_DIGITS = b"0" * 19
+_MAX_ORJSON_NESTING = 500  # brackets in all: well within what `json` reads too
 
 
 def _decode(body: bytes) -> Any:
     """`json.loads(body)`, by orjson where it reads the same. It refuses what `json` takes
     beyond JSON (NaN, Infinity, an exponent past the float range, a lone surrogate escape, a
     byte order mark, UTF-16): `json` reads those. An integer beyond 64 bits it reads as a float:
-    a body with 19 digits in a row (anywhere) goes to `json` too."""
-    if _NINETEEN_DIGITS not in body.translate(_DIGITS_AS_ZERO):
+    a body with 19 digits in a row (anywhere) goes to `json` too; and so does one that may nest
+    deeper than `json` can (orjson reads 1,024 levels, `json` as deep as the stack allows)."""
+    if body.count(b"[") + body.count(
+        b"{"
+    ) < _MAX_ORJSON_NESTING and _NINETEEN_DIGITS not in body.translate(_DIGITS_AS_ZERO):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -170,6 +174,10 @@ def serialize_json_response(
     return _encode(_to_json(plan, result, strict))
 
 
+# Types `json` refuses that orjson would write: left to `json` (which refuses them).
+_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def _encode(value: Any) -> bytes:
     """`_dumps(value)` in UTF-8, by orjson where it writes the same: the same bytes but for a
     float of magnitude below 1e-4, which it writes in another notation of the same number
@@ -177,7 +185,7 @@ def _encode(value: Any) -> bytes:
     take (an integer beyond 64 bits, a lone surrogate) or writes otherwise (a non-finite float
     as null, which `_dumps` refuses) goes to `_dumps`, as does anything with a null."""
     try:
-        raw = orjson.dumps(value)
+        raw = orjson.dumps(value, option=_PASSTHROUGH)
     except TypeError:
         raw = b"null"
     return _dumps(value).encode("utf-8") if b"null" in raw else raw

@@ -146,6 +146,10 @@ def user_arn(account_id: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:user{path}{name}"
 
 
+class _NothingWritten(Exception):
+    """A one-statement write whose RETURNING came back empty: roll its transaction back."""
+
+
 class StoreBase:
     """Engine, keyring and password hasher, plus the helpers the feature mixins share."""
 
@@ -230,17 +234,25 @@ class StoreBase:
         answers: Sequence[Answer] = (),
     ) -> Rows:  # fmt: skip
         """`_write_core(authz=False, scopes=scopes, answers=answers)` around one statement: its
-        rows. On SQLite the statement runs on its own (`Transactions.alone`), sparing a BEGIN and
-        a COMMIT; otherwise (PostgreSQL, whose data epoch moves in the same transaction, or the
-        kept connection taken) in that transaction."""
+        rows. A statement with RETURNING that returns nothing wrote nothing: `answers` are not
+        kept (nor, in a transaction, the epoch moved). On SQLite the statement runs on its own
+        (`Transactions.alone`), sparing a BEGIN and a COMMIT; otherwise (PostgreSQL, whose data
+        epoch moves in the same transaction, or the kept connection taken) in that transaction."""
         try:
             ran = self._transaction.alone(prepared, params)
         except BaseException:
             self._read_cache.drop_all()
             raise
         if ran is None:
-            with self._write_core(authz=False, scopes=scopes, answers=answers) as db:
-                return db.execute(prepared, params)
+            returning = prepared.plan(self._engine.dialect).row is not None
+            try:
+                with self._write_core(authz=False, scopes=scopes, answers=answers) as db:
+                    rows = db.execute(prepared, params)
+                    if returning and not rows:
+                        raise _NothingWritten  # roll back: the answers are not what is stored
+            except _NothingWritten:
+                return rows
+            return rows
         rows, wal = ran
         self._written((None, None), False, scopes, answers, wal=wal)  # as `_bump` on SQLite
         return rows

@@ -48,7 +48,10 @@ def _encoded(data: Mapping[str, Any]) -> tuple[str, Callable[[], Any]]:
     bits, a string with a lone surrogate (it raises), a non-finite float (it writes null, as it
     does None). Those descriptions, and any with a null, take `_json_text`."""
     try:
-        raw = orjson.dumps(data)
+        # Datetimes and dataclasses, which `json` refuses, left to it (orjson would write them).
+        raw = orjson.dumps(
+            data, option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+        )
     except TypeError:
         raw = b"null"
     if b"null" in raw:

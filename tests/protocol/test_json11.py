@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -10,6 +12,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sagegate.protocol import json11
+
+
+@dataclass
+class Shape:
+    x: int
+
 
 _JSON_VALUES = st.recursive(
     st.none()
@@ -87,3 +95,22 @@ def test_request_bodies_read_as_the_json_module_reads_them(
 )
 def test_what_orjson_reads_otherwise_is_read_by_json(raw: bytes) -> None:
     assert _same(json11._decode(raw), json.loads(raw))
+
+
+@pytest.mark.parametrize("depth", [10, 499, 600, 1023, 1025, 5000])
+def test_deep_nesting_reads_as_json_reads_it(depth: int) -> None:
+    raw = b"[" * depth + b"]" * depth
+
+    def outcome(read: Any) -> Any:
+        try:
+            return repr(read(raw))
+        except RecursionError:
+            return RecursionError
+
+    assert outcome(json11._decode) == outcome(json.loads)
+
+
+def test_what_json_refuses_to_write_it_still_refuses() -> None:
+    for value in ({"at": dt.datetime(2026, 1, 1)}, {"x": Shape(1)}):
+        with pytest.raises(TypeError):
+            json11._encode(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -371,3 +372,26 @@ def test_descriptions_read_back_as_written(
     again = store.find_sagemaker_resource(made.arn)
     assert again is not None and same(again.data, updated.data)
     assert same({k: v for k, v in again.data.items() if k != "Extra"}, made.data)
+
+
+@pytest.mark.parametrize("kept_busy", [False, True])
+def test_a_refused_write_leaves_no_answer_in_the_cache(
+    store: Store, account: Account, kept_busy: bool
+) -> None:
+    """A one-statement write that writes nothing (the name taken; the row moved since it was
+    read) keeps nothing it meant to answer: Describe reads what is stored. `kept_busy`: SQLite's
+    kept connection is taken, so the statement runs in a transaction of its own (as always on
+    PostgreSQL)."""
+    made = make(store, account, "nb", data={"v": "original"})
+    store.epoch()  # as every request does first: the cache then keeps what writes answer
+    busy = store._transaction(write=False) if kept_busy else contextlib.nullcontext()
+    with busy:
+        with pytest.raises(AlreadyExists):
+            make(store, account, "nb", data={"v": "impostor"})
+        stale = replace(made, updated_at=T0 - timedelta(seconds=1))
+        moved = store._update_unless_changed(
+            lambda res: ("Failed", {"v": "never written"}), T0 + timedelta(seconds=1), stale
+        )
+        assert moved is None
+    got = store.get_sagemaker_resource(account.account_id, REGION, "notebook-instance", "nb")
+    assert got.data == {"v": "original"} and got.status == "Pending"
