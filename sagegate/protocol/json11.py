@@ -72,9 +72,8 @@ def _decode(body: bytes) -> Any:
     byte order mark, UTF-16): `json` reads those. An integer beyond 64 bits it reads as a float:
     a body with 19 digits in a row (anywhere) goes to `json` too; and so does one that may nest
     deeper than `json` can (orjson reads 1,024 levels, `json` as deep as the stack allows)."""
-    if body.count(b"[") + body.count(
-        b"{"
-    ) < _MAX_ORJSON_NESTING and _NINETEEN_DIGITS not in body.translate(_DIGITS_AS_ZERO):
+    nesting = body.count(b"[") + body.count(b"{")
+    if nesting < _MAX_ORJSON_NESTING and _NINETEEN_DIGITS not in body.translate(_DIGITS_AS_ZERO):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:

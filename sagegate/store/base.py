@@ -245,13 +245,13 @@ class StoreBase:
             raise
         if ran is None:
             returning = prepared.plan(self._engine.dialect).row is not None
-            try:
-                with self._write_core(authz=False, scopes=scopes, answers=answers) as db:
-                    rows = db.execute(prepared, params)
-                    if returning and not rows:
-                        raise _NothingWritten  # roll back: the answers are not what is stored
-            except _NothingWritten:
-                return rows
+            with (
+                contextlib.suppress(_NothingWritten),
+                self._write_core(authz=False, scopes=scopes, answers=answers) as db,
+            ):
+                rows = db.execute(prepared, params)
+                if returning and not rows:
+                    raise _NothingWritten  # roll back: the answers are not what is stored
             return rows
         rows, wal = ran
         self._written((None, None), False, scopes, answers, wal=wal)  # as `_bump` on SQLite

@@ -131,10 +131,10 @@ class Transactions:
     is one snapshot (`BEGIN`); a write of one statement may run `alone`, its own transaction. One
     connection is kept out of the pool for these transactions: the request path runs them one
     after another on the event loop, so checking a connection out of the pool and back for each
-    would cost more than the statements. Whoever
-    finds the kept connection free uses it; a transaction that finds it taken (another thread,
-    or a read inside a write) takes a pooled one. On PostgreSQL every transaction takes a
-    pooled connection and the driver begins the transaction itself."""
+    would cost more than the statements. Whoever finds the kept connection free uses it; a
+    transaction that finds it taken (another thread, or a read inside a write) takes a pooled
+    one. On PostgreSQL every transaction takes a pooled connection and the driver begins the
+    transaction itself."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
