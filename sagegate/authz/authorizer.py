@@ -14,6 +14,8 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+import msgspec
+
 from sagegate.authz.context import caller_keys, global_keys
 from sagegate.authz.epoch import EpochGuard
 from sagegate.policy import (
@@ -194,7 +196,8 @@ class Authorizer:
                 resource_account=resource_account,
             )
             if limits is not None:
-                self._decide(replace(request, principal=replace(principal, is_root=False)), limits)
+                unrooted = replace(principal, is_root=False)
+                self._decide(msgspec.structs.replace(request, principal=unrooted), limits)
             self._decide(request, policies)
         if spec.also is not None:
             identity_only = self.policy_set(caller)

@@ -37,8 +37,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec.structs import replace
 
 from sagegate.iam.errors import invalid_input, malformed_policy
 from sagegate.policy import (

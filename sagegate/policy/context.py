@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+import msgspec
+
 ContextValue = str | tuple[str, ...]
 PrincipalType = Literal[
     "Account",
@@ -132,14 +134,13 @@ class PrincipalInfo:
     provider: str | None = None
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(msgspec.Struct, frozen=True):
     """One authorization question. `resource_account` None means the principal's own account."""
 
     action: str
     resource: str
     principal: PrincipalInfo
-    context: Context = field(default_factory=Context)
+    context: Context = msgspec.field(default_factory=Context)
     resource_account: str | None = None
 
     @property

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
+import msgspec
+
 from .context import Request
 
 
@@ -55,8 +57,7 @@ class MatchedStatement:
     layer: Layer = "identity"
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True):
     """The answer. `effect` uses the policy simulator's EvalDecision values. `matched` names
     the decisive statements: the denying ones for an explicit deny, the allowing ones (every
     layer that had to allow) for an allow, none for an implicit deny. `missing_context_keys`

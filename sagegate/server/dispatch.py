@@ -13,10 +13,12 @@ import logging
 import os
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
+
+import msgspec
 
 from sagegate import iam, sagemaker, sts  # noqa: F401  (importing registers the operations)
 from sagegate.authz import Authorizer, EpochGuard, Identities
@@ -67,8 +69,10 @@ class _Target:
     service: str = "iam"
 
 
-@dataclass(frozen=True)
-class RawRequest:
+class RawRequest(msgspec.Struct, frozen=True):
+    """What the HTTP server read (a frozen `msgspec.Struct`, as every value built on each request:
+    see design.md)."""
+
     method: str
     raw_path: str
     query_string: str
@@ -78,11 +82,11 @@ class RawRequest:
     secure: bool = False
     #: Lower-cased header name -> values in arrival order (`sigv4.header_map`, derived from
     #: `headers` when not given; do not mutate).
-    header_map: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    header_map: dict[str, list[str]] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.headers and not self.header_map:
-            object.__setattr__(self, "header_map", header_map(self.headers))
+            msgspec.structs.force_setattr(self, "header_map", header_map(self.headers))
 
     @classmethod
     def from_wire(
@@ -108,8 +112,7 @@ class RawRequest:
         )
 
 
-@dataclass(frozen=True)
-class RawResponse:
+class RawResponse(msgspec.Struct, frozen=True):
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+
+import msgspec
 
 from .errors import incomplete_signature
 from .request import HttpRequest
@@ -33,8 +34,7 @@ AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _AMZ_DATE_RE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
 
 
-@dataclass(frozen=True)
-class SigV4Params:
+class SigV4Params(msgspec.Struct, frozen=True):
     """The signature parameters a request carries.
 
     ``date``, ``region``, ``service`` and ``terminator`` are the credential scope as the

@@ -22,8 +22,9 @@ import functools
 import hmac
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+import msgspec
 
 from .canonical import (
     UNSIGNED_PAYLOAD,
@@ -47,8 +48,7 @@ _REGION_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SIGNATURE_EXCLUDE = frozenset({"X-Amz-Signature"})
 
 
-@dataclass(frozen=True)
-class Verified:
+class Verified(msgspec.Struct, frozen=True):
     """A request whose signature checked out: who signed it, for what, when."""
 
     params: SigV4Params

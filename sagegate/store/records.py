@@ -1,4 +1,5 @@
-"""The values the store returns: frozen dataclasses, never ORM objects.
+"""The values the store returns: frozen dataclasses (a frozen `msgspec.Struct` for the one
+built on every SageMaker request, see design.md), never ORM objects.
 
 Timestamps are timezone-aware UTC `datetime`s. Documents are policy JSON text exactly as stored.
 """
@@ -9,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
+
+import msgspec
 
 T = TypeVar("T")
 
@@ -242,8 +245,7 @@ class SamlProvider:
     tags: Tags
 
 
-@dataclass(frozen=True)
-class SageMakerResource:
+class SageMakerResource(msgspec.Struct, frozen=True):
     """A SageMaker resource. `data` is its description keyed by the Describe* output member
     names (JSON values only); `status` is the stored phase and `updated_at` when it began (the
     service derives the status a reader sees from them); `tags` in the order they were added."""
@@ -260,8 +262,8 @@ class SageMakerResource:
     tags: Tags = ()
 
     def moved(self, status: str | None, data: Mapping[str, Any], at: datetime) -> SageMakerResource:
-        """`dataclasses.replace(self, status=status, data=data, updated_at=at)`, built directly
-        (`replace` looks the fields up on every call; state changes make one per request)."""
+        """`msgspec.structs.replace(self, status=status, data=data, updated_at=at)`, built
+        directly (state changes make one per request)."""
         return SageMakerResource(
             self.arn,
             self.account_id,

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+import msgspec
 import pytest
 
 from sagegate.sigv4 import (
@@ -326,7 +327,7 @@ def test_signature_mismatch_shows_the_canonical_request_like_aws() -> None:
 def test_uppercase_signature_is_not_accepted() -> None:
     request = iam_request()
     params = parse_auth(request)
-    upper = dataclasses.replace(params, signature=params.signature.upper())
+    upper = msgspec.structs.replace(params, signature=params.signature.upper())
     with pytest.raises(SigV4Error):
         verify(request, upper, SECRET, SIGNED_AT)
 
