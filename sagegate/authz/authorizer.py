@@ -28,6 +28,7 @@ from sagegate.policy import (
     PrincipalInfo,
     Request,
     compile_policy,
+    context_entries,
     denial_message,
     evaluate,
     parse,
@@ -176,7 +177,7 @@ class Authorizer:
         base = global_keys(call, own)
         entries = base
         if spec.context is not None:
-            entries = {**base, **Context.build(spec.context(call, params)).entries}
+            entries = {**base, **context_entries(spec.context(call, params))}
         policies = self.policy_set(caller)
         resource_account = None
         if spec.resource_policy is not None:
@@ -202,7 +203,7 @@ class Authorizer:
         if spec.also is not None:
             identity_only = self.policy_set(caller)
             for extra in spec.also(call, params):
-                ctx = Context({**base, **Context.build(extra.context).entries})
+                ctx = Context({**base, **context_entries(extra.context)})
                 # A further action on the call's own resource (sts:TagSession on the role being
                 # assumed) is decided with that resource's policy too; any other (iam:PassRole
                 # on an execution role) with the caller's identity policies alone.

@@ -26,6 +26,7 @@ from .context import (
     PrincipalInfo,
     PrincipalType,
     Request,
+    context_entries,
     iso_time,
     principal_context,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "compile_condition",
     "compile_policy",
     "compile_template",
+    "context_entries",
     "denial_message",
     "evaluate",
     "explain",

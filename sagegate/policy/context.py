@@ -78,10 +78,7 @@ class Context(Mapping[str, ContextValue]):
     def build(cls, values: Mapping[str, object] | None = None) -> Context:
         """From any mapping: str -> single value; list/tuple/set -> multivalued (order kept);
         bool -> "true"/"false"; int/float -> decimal text; datetime -> ISO-8601 UTC."""
-        out: dict[str, ContextValue] = {}
-        for k, v in (values or {}).items():
-            out[k.lower()] = _as_value(v)
-        return cls(out)
+        return cls(context_entries(values))
 
     def __getitem__(self, key: str) -> ContextValue:
         return self.entries[key.lower()]
@@ -103,9 +100,12 @@ class Context(Mapping[str, ContextValue]):
         return hash(tuple(sorted(self.entries.items())))
 
     def with_values(self, values: Mapping[str, object]) -> Context:
-        merged = dict(self.entries)
-        merged.update(Context.build(values).entries)
-        return Context(merged)
+        return Context({**self.entries, **context_entries(values)})
+
+
+def context_entries(values: Mapping[str, object] | None) -> dict[str, ContextValue]:
+    """`Context.build(values).entries`, without the Context (for a caller that merges them)."""
+    return {k.lower(): _as_value(v) for k, v in (values or {}).items()}
 
 
 @dataclass(frozen=True)

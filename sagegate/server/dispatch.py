@@ -129,6 +129,9 @@ class RawResponse(msgspec.Struct, frozen=True):
         return out
 
 
+# The headers `Dispatcher._handle` and `protocol.resolve` read.
+_READ_HEADERS = ("x-amz-target", "host")
+
 # An unsigned request names no region; STS's global endpoint answers as us-east-1.
 UNSIGNED_REGION = "us-east-1"
 _ANONYMOUS = Caller(account_id="", type="Anonymous", arn="anonymous", userid="anonymous")
@@ -176,7 +179,9 @@ class Dispatcher:
 
     def handle(self, req: RawRequest) -> RawResponse:
         request_id = new_request_id()
-        headers = {k: v[-1] for k, v in req.header_map.items()}  # the last of each name
+        # The headers the request path reads itself (the last of each name); SigV4 reads them
+        # all from `req.header_map`.
+        headers = {k: v[-1] for k in _READ_HEADERS if (v := req.header_map.get(k))}
         target = _Target(is_json="x-amz-target" in headers)
         try:
             return self._handle(req, headers, request_id, target)
@@ -272,13 +277,13 @@ class Dispatcher:
         """Who signed the request, or None when it carries no signature at all."""
         # The app decoded header names and values as Latin-1, as `from_wire` would: only the
         # path and query are decoded again (UTF-8, surrogateescape), as `from_wire` does.
-        http = HttpRequest(
-            method=req.method,
-            raw_path=req.raw_path.encode("latin-1").decode("utf-8", "surrogateescape"),
-            raw_query=req.query_string.encode("latin-1").decode("utf-8", "surrogateescape"),
-            headers=req.headers,
-            body=req.body,
-            known_header_map=req.header_map,
+        http = HttpRequest.known(
+            req.method,
+            req.raw_path.encode("latin-1").decode("utf-8", "surrogateescape"),
+            req.query_string.encode("latin-1").decode("utf-8", "surrogateescape"),
+            req.headers,
+            req.body,
+            req.header_map,
         )
         try:
             params = parse_auth(http)

@@ -7,15 +7,18 @@ canonical request for Signature Version 4"). Nothing here decodes or normalises.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
-from dataclasses import InitVar, dataclass, field
+
+import msgspec
 
 __all__ = ["HttpRequest", "header_map"]
 
 
-@dataclass(frozen=True)
-class HttpRequest:
-    """An HTTP request exactly as received.
+class HttpRequest(msgspec.Struct, frozen=True, dict=True):
+    """An HTTP request exactly as received (a frozen `msgspec.Struct`: one is built for every
+    request, and a frozen dataclass sets each field through `object.__setattr__`, which costs
+    more than all of this request's parsing).
 
     ``raw_path`` keeps its percent-encoding and excludes the query; ``raw_query`` is the
     text after ``?`` (without it); ``headers`` are in arrival order, names in any case,
@@ -27,10 +30,22 @@ class HttpRequest:
     raw_query: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
-    #: Lower-cased header name -> values in arrival order (do not mutate).
-    header_map: dict[str, list[str]] = field(init=False, repr=False, compare=False)
-    #: `header_map` when the caller has already built it from `headers` (the server has).
-    known_header_map: InitVar[dict[str, list[str]] | None] = None
+
+    @classmethod
+    def known(
+        cls,
+        method: str,
+        raw_path: str,
+        raw_query: str,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        header_map: dict[str, list[str]],
+    ) -> HttpRequest:
+        """The request, with `header_map` as the caller already built it from `headers` (the
+        server has)."""
+        request = cls(method, raw_path, raw_query, headers, body)
+        request.__dict__["header_map"] = header_map  # what `functools.cached_property` keeps
+        return request
 
     @classmethod
     def from_wire(
@@ -64,8 +79,10 @@ class HttpRequest:
         values = self.header_map.get(name.lower())
         return values[0] if values else None
 
-    def __post_init__(self, known_header_map: dict[str, list[str]] | None) -> None:
-        object.__setattr__(self, "header_map", known_header_map or header_map(self.headers))
+    @functools.cached_property
+    def header_map(self) -> dict[str, list[str]]:
+        """Lower-cased header name -> values in arrival order (do not mutate)."""
+        return header_map(self.headers)
 
 
 def header_map(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:

@@ -87,8 +87,12 @@ def cached_read(method: F | None = None, *, scope: Callable[..., Scope] | None =
     (called with the method's own arguments; dropped by writes naming that scope)."""
 
     def decorate(fn: F) -> F:
+        name = fn.__name__
+
         def key_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
-            return (fn.__name__, args, tuple(sorted(kwargs.items())))
+            # Keyword arguments, when there are any, make a longer key: never equal to a
+            # positional-only one.
+            return (name, args, tuple(sorted(kwargs.items()))) if kwargs else (name, args)
 
         @functools.wraps(fn)
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:

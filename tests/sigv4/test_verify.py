@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 from typing import Any
@@ -58,7 +57,7 @@ def with_auth(request: HttpRequest, old: str, new: str) -> HttpRequest:
         (k, v.replace(old, new)) if k.lower() == "authorization" else (k, v)
         for k, v in request.headers
     )
-    return dataclasses.replace(request, headers=headers)
+    return msgspec.structs.replace(request, headers=headers)
 
 
 # ----------------------------------------------------------------- success
@@ -110,7 +109,7 @@ def test_date_header_signed_request_verifies() -> None:
 
 def test_unsigned_payload_ignores_the_body() -> None:
     request = iam_request(headers=[("X-Amz-Content-SHA256", "UNSIGNED-PAYLOAD")])
-    tampered = dataclasses.replace(request, body=b"Action=DeleteUser")
+    tampered = msgspec.structs.replace(request, body=b"Action=DeleteUser")
     verify(tampered, parse_auth(tampered), SECRET, SIGNED_AT)
 
 

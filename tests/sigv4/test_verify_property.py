@@ -6,12 +6,12 @@ handed to the verifier exactly as an HTTP server would receive them.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import string
 from urllib.parse import quote
 
+import msgspec
 import pytest
 from botocore.auth import SIGNED_HEADERS_BLACKLIST
 from botocore.utils import normalize_url_path
@@ -200,7 +200,7 @@ def _alnum_positions(text: str, *, skip_escapes: bool = False) -> list[int]:
 def _replace_header(request: HttpRequest, index: int, value: str) -> HttpRequest:
     new = list(request.headers)
     new[index] = (new[index][0], value)
-    return dataclasses.replace(request, headers=tuple(new))
+    return msgspec.structs.replace(request, headers=tuple(new))
 
 
 def _query_param_at(raw_query: str, index: int) -> str:
@@ -229,12 +229,14 @@ def test_any_one_byte_change_is_rejected(
     if part == "method":
         new_method = data.draw(st.sampled_from(["GET", "POST", "PUT", "PATCH", "X"]))
         assume(new_method != request.method)
-        mutated = dataclasses.replace(request, method=new_method)
+        mutated = msgspec.structs.replace(request, method=new_method)
     elif part == "path":
         positions = _alnum_positions(request.raw_path)
         assume(positions)
         index = data.draw(st.sampled_from(positions))
-        mutated = dataclasses.replace(request, raw_path=_mutate_char(request.raw_path, index, data))
+        mutated = msgspec.structs.replace(
+            request, raw_path=_mutate_char(request.raw_path, index, data)
+        )
         if normalize_url_path(mutated.raw_path) == normalize_url_path(request.raw_path):
             # the change sat in a segment dot-segment removal drops ('/a/..'): same
             # canonical request for botocore, so it must still verify
@@ -248,7 +250,7 @@ def test_any_one_byte_change_is_rejected(
         if name in AUTH_PARAMS:
             # e.g. X-Amz-Expires over a week, an unknown algorithm, a renamed parameter
             expected = {"SignatureDoesNotMatch", "IncompleteSignature", "InvalidClientTokenId"}
-        mutated = dataclasses.replace(
+        mutated = msgspec.structs.replace(
             request, raw_query=_mutate_char(request.raw_query, index, data)
         )
     elif part == "header":
@@ -287,12 +289,12 @@ def test_any_one_byte_change_is_rejected(
             body = data.draw(st.binary(min_size=1, max_size=1))
         if info["payload"] == "hash":
             expected = {"XAmzContentSHA256Mismatch"}
-        mutated = dataclasses.replace(request, body=body)
+        mutated = msgspec.structs.replace(request, body=body)
     elif part == "signature":
         if is_presigned:
             start = request.raw_query.index("X-Amz-Signature=") + len("X-Amz-Signature=")
             index = data.draw(st.integers(start, len(request.raw_query) - 1))
-            mutated = dataclasses.replace(
+            mutated = msgspec.structs.replace(
                 request, raw_query=_mutate_char(request.raw_query, index, data)
             )
         else:
@@ -310,7 +312,7 @@ def test_any_one_byte_change_is_rejected(
             offset = len(ACCESS_KEY) + separator + data.draw(st.integers(0, 7))
         if is_presigned:
             start = request.raw_query.index("X-Amz-Credential=") + len("X-Amz-Credential=")
-            mutated = dataclasses.replace(
+            mutated = msgspec.structs.replace(
                 request, raw_query=_mutate_char(request.raw_query, start + offset, data)
             )
         else:
