@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import msgspec
+
 PrincipalType = Literal[
     "Account", "User", "AssumedRole", "FederatedUser", "WebIdentityUser", "SAMLUser", "Anonymous"
 ]
@@ -73,15 +75,15 @@ class Call:
     memo: dict[Any, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(msgspec.Struct, frozen=True):
     """A further authorization a call needs besides its own action, e.g. `iam:PassRole` on the
     role a SageMaker call passes (with `iam:PassedToService`), or `sagemaker:AddTags` when a
-    create call carries tags. `context` adds condition keys to the global ones."""
+    create call carries tags. `context` adds condition keys to the global ones. (A frozen
+    `msgspec.Struct`, as the values built on every request are: see `server.dispatch.RawRequest`.)"""
 
     action: str
     resource: str
-    context: Mapping[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = msgspec.field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,10 @@ Leaving the running state (stop, update, delete, failure) drops them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+import msgspec
 
 from sagegate.sagemaker import states
 from sagegate.sagemaker.arns import MODEL, NOTEBOOK, PROCESSING_JOB, TRAINING_JOB
@@ -143,8 +144,7 @@ def _due(res: SageMakerResource, now: datetime) -> tuple[datetime, str] | None:
     return (moment, after) if now >= moment else None
 
 
-@dataclass(frozen=True)
-class Settlement:
+class Settlement(msgspec.Struct, frozen=True):
     """What SageMaker taking on a resource's execution role writes: `change` (for
     `Store.update_sagemaker_resource`) dated `stamp`; `failed` when the role could not be
     assumed and the resource goes to Failed."""

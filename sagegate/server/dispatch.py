@@ -70,8 +70,11 @@ class _Target:
 
 
 class RawRequest(msgspec.Struct, frozen=True):
-    """What the HTTP server read (a frozen `msgspec.Struct`, as every value built on each request:
-    see design.md)."""
+    """What the HTTP server read. A frozen `msgspec.Struct`, as are the other values built on every
+    request (SigV4's, the policy engine's `Request` and `Decision`, the store's
+    `SageMakerResource`...): as immutable as a frozen dataclass, but built in C, where a frozen
+    dataclass sets each field through `object.__setattr__` (~1,500 instructions a field on
+    CPython 3.11: a sixth of a SageMaker write's instructions went to that)."""
 
     method: str
     raw_path: str

@@ -1,5 +1,6 @@
 """The values the store returns: frozen dataclasses (a frozen `msgspec.Struct` for the one
-built on every SageMaker request, see design.md), never ORM objects.
+built on every SageMaker request, whose fields a frozen dataclass would set one by one through
+`object.__setattr__`), never ORM objects.
 
 Timestamps are timezone-aware UTC `datetime`s. Documents are policy JSON text exactly as stored.
 """
