@@ -79,7 +79,8 @@ class Check(msgspec.Struct, frozen=True):
     """A further authorization a call needs besides its own action, e.g. `iam:PassRole` on the
     role a SageMaker call passes (with `iam:PassedToService`), or `sagemaker:AddTags` when a
     create call carries tags. `context` adds condition keys to the global ones. (A frozen
-    `msgspec.Struct`, as the values built on every request are: see `server.dispatch.RawRequest`.)"""
+    `msgspec.Struct`, built in C: a frozen dataclass would set each field through
+    `object.__setattr__`, and SageMaker creates build one per request.)"""
 
     action: str
     resource: str
