@@ -263,20 +263,8 @@ class SageMakerResource(msgspec.Struct, frozen=True):
     tags: Tags = ()
 
     def moved(self, status: str | None, data: Mapping[str, Any], at: datetime) -> SageMakerResource:
-        """`msgspec.structs.replace(self, status=status, data=data, updated_at=at)`, built
-        directly (state changes make one per request)."""
-        return SageMakerResource(
-            self.arn,
-            self.account_id,
-            self.region,
-            self.resource_type,
-            self.name,
-            status,
-            data,
-            self.created_at,
-            at,
-            self.tags,
-        )
+        """The resource entering `status` at `at`, described by `data`."""
+        return msgspec.structs.replace(self, status=status, data=data, updated_at=at)
 
 
 @dataclass(frozen=True)
