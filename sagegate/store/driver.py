@@ -147,13 +147,24 @@ class Transactions:
         self._wal: WalIndex | None = None  # the kept connection's wal-index, while it is open
         self.kept_opened = 0  # how many times a kept connection was opened
 
+    def _hold_kept(self) -> bool:
+        """Take the kept connection (SQLite), opened on first use, if it is free: True when the
+        caller now holds it and must release `_lock`."""
+        if not (self._sqlite and self._lock.acquire(blocking=False)):
+            return False
+        if self._kept is None:
+            try:
+                self._kept = self._open_kept()
+            except BaseException:
+                self._lock.release()
+                raise
+        return True
+
     @contextmanager
     def __call__(self, *, write: bool) -> Iterator[Driver]:
-        kept = self._sqlite and self._lock.acquire(blocking=False)
+        kept = self._hold_kept()
         try:
             if kept:
-                if self._kept is None:
-                    self._kept = self._open_kept()
                 raw = self._kept
                 # The kept connection's one cursor serves every transaction that holds it.
                 db = Driver(self._kept_dbapi, self._dialect, self._kept_cursor)
@@ -198,11 +209,9 @@ class Transactions:
         between them was then this one) when it changed a row, else (None, None). None when it
         did not run (not SQLite, or the kept connection is taken): the caller runs it in a
         transaction."""
-        if not (self._sqlite and self._lock.acquire(blocking=False)):
+        if not self._hold_kept():
             return None
         try:
-            if self._kept is None:
-                self._kept = self._open_kept()
             conn = self._kept_dbapi
             db = Driver(conn, self._dialect, self._kept_cursor)
             before, changes = self.wal_header(), conn.total_changes
@@ -222,13 +231,11 @@ class Transactions:
     def kept(self) -> Iterator[Any]:
         """The kept connection's DB-API connection when it is free (SQLite), else None: for a
         statement outside any transaction (autocommit), see `StoreBase.epochs`."""
-        if not (self._sqlite and self._lock.acquire(blocking=False)):
+        if not self._hold_kept():
             yield None
             return
         try:
-            if self._kept is None:
-                self._kept = self._open_kept()
-            yield self._kept.dbapi_connection
+            yield self._kept_dbapi
         finally:
             self._lock.release()
 
